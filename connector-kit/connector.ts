@@ -1,0 +1,68 @@
+/**
+ * What a connector implements. The kit (runner.ts) turns these into the Airbyte CLI verbs and the
+ * Singer tap/target flags, validates config against spec(), parses --state, emits messages with
+ * backpressure and redacts every airbyte_secret value from all output.
+ */
+import type {
+  AirbyteCatalog,
+  AirbyteConnectionStatus,
+  AirbyteMessage,
+  AirbyteStateMessage,
+  ConfiguredAirbyteCatalog,
+  ConnectorSpecification,
+  JsonObject,
+  StreamStatus,
+} from './protocol';
+import type { Logger } from './logger';
+
+export interface ConnectorInfo {
+  /** Airbyte name, e.g. `source-braze-currents`. */
+  name: string;
+  /** Singer name, e.g. `tap-braze-currents`. */
+  singerName: string;
+  description: string;
+  version: string;
+  spec(): ConnectorSpecification;
+  /** Returns FAILED with a message that says what to fix for user/config problems; throws only on crashes. */
+  check(config: JsonObject, log: Logger): Promise<AirbyteConnectionStatus>;
+}
+
+/** Per-stream input state: stream name → the `stream_state` blob the source emitted last time. */
+export type StreamStates = Map<string, JsonObject>;
+
+export interface SourceOutput {
+  readonly log: Logger;
+  /** Emits a RECORD. Await it: it resolves once stdout can take more (backpressure). */
+  record(stream: string, data: JsonObject): Promise<void> | void;
+  /** Emits a per-stream STATE; the kit adds `sourceStats.recordCount` (records of that stream since its last STATE). */
+  state(stream: string, streamState: JsonObject): Promise<void> | void;
+  /** TRACE STREAM_STATUS. The kit emits INCOMPLETE for started streams that never reached COMPLETE if read() throws. */
+  streamStatus(stream: string, status: StreamStatus): Promise<void> | void;
+}
+
+export interface Source extends ConnectorInfo {
+  discover(config: JsonObject, log: Logger): Promise<AirbyteCatalog>;
+  read(config: JsonObject, catalog: ConfiguredAirbyteCatalog, state: StreamStates, out: SourceOutput): Promise<void>;
+}
+
+export interface DestinationStats { recordCount: number; rejectedRecordCount: number }
+
+export interface DestinationOutput {
+  readonly log: Logger;
+  /**
+   * Echoes an input STATE unchanged (the kit adds `destinationStats`). Call only after every record
+   * received before that state has been acknowledged. In Singer mode the kit prints the bare state value.
+   */
+  state(state: AirbyteStateMessage, stats: DestinationStats): Promise<void> | void;
+  /** Emits a raw message (e.g. a final TRACE with accounting). */
+  emit(message: AirbyteMessage): Promise<void> | void;
+}
+
+export interface Destination extends ConnectorInfo {
+  /**
+   * `input` yields parsed AirbyteMessages from stdin (invalid lines are logged and skipped by the kit).
+   * In Singer mode the kit converts Singer RECORD → RECORD (data = record) and STATE → STATE {type: LEGACY, data: value};
+   * SCHEMA messages are passed as `{type: 'SCHEMA', ...}` via `onSingerSchema` only; catalog is then empty.
+   */
+  write(config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: AsyncIterable<AirbyteMessage>, out: DestinationOutput): Promise<void>;
+}
