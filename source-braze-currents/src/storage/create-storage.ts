@@ -1,0 +1,17 @@
+import { configError } from '../../../connector-kit/errors';
+import { LocalStorage } from './local';
+import { S3Storage, type S3StorageConfig } from './s3';
+import type { Storage } from './storage';
+
+export type StorageConfig = { type: 'local'; path: string } | S3StorageConfig;
+
+export function createStorage(config: StorageConfig): Storage {
+  switch (config.type) {
+    case 'local':
+      return new LocalStorage(config.path);
+    case 's3':
+      return new S3Storage(config);
+    default:
+      throw configError(`storage.type "${(config as { type?: string }).type}" is not supported; use "local" or "s3".`);
+  }
+}

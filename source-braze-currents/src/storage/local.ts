@@ -1,0 +1,95 @@
+/** A local folder laid out like the bucket (for tests, demos and mounted exports). */
+import fs from 'fs';
+import path from 'path';
+import type { Readable } from 'stream';
+import { configError } from '../../../connector-kit/errors';
+import type { ListedChildren, Storage, StoredObject } from './storage';
+
+interface Entry { name: string; isDir: boolean }
+
+export class LocalStorage implements Storage {
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = `local folder ${root}`;
+  }
+
+  async probe(_prefix: string): Promise<void> {
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(this.root);
+    } catch {
+      throw configError(`storage.path "${this.root}" does not exist or cannot be read; set it to the folder that holds the Currents export (the folder containing "<prefix>/dataexport...").`);
+    }
+    if (!stat.isDirectory()) throw configError(`storage.path "${this.root}" is not a folder; set it to the folder that holds the Currents export.`);
+  }
+
+  async *listObjects(prefix: string, startAfter?: string): AsyncIterable<StoredObject> {
+    // Walk from the deepest folder the prefix names; the rest of the prefix filters names.
+    const baseDir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
+    yield* this.walk(baseDir, prefix, startAfter);
+  }
+
+  async listChildren(prefix: string): Promise<ListedChildren> {
+    const dir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
+    const result: ListedChildren = { prefixes: [], objects: [] };
+    for (const entry of await this.entries(dir)) {
+      const key = dir + entry.name;
+      if (!key.startsWith(prefix)) continue;
+      if (entry.isDir) result.prefixes.push(`${key}/`);
+      else result.objects.push(await this.describe(key));
+    }
+    return result;
+  }
+
+  async open(key: string): Promise<Readable> {
+    const file = this.fileOf(key);
+    await fs.promises.access(file, fs.constants.R_OK).catch(() => {
+      throw configError(`Cannot read ${file}: check the file permissions under storage.path.`);
+    });
+    return fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  }
+
+  /** Recursive walk in S3 key order; skips whole folders that sort before `startAfter`. */
+  private async *walk(dir: string, prefix: string, startAfter?: string): AsyncIterable<StoredObject> {
+    for (const entry of await this.entries(dir)) {
+      const key = dir + entry.name;
+      if (entry.isDir) {
+        const folder = `${key}/`;
+        // Every key in the folder starts with `folder`; skip it when none can match or all sort before startAfter.
+        if (!folder.startsWith(prefix) && !prefix.startsWith(folder)) continue;
+        if (startAfter !== undefined && folder < startAfter && !startAfter.startsWith(folder)) continue;
+        yield* this.walk(folder, prefix, startAfter);
+      } else {
+        if (!key.startsWith(prefix)) continue;
+        if (startAfter !== undefined && key <= startAfter) continue;
+        yield await this.describe(key);
+      }
+    }
+  }
+
+  /** Folder entries sorted as S3 sorts keys: a folder `a` sorts as `a/`. */
+  private async entries(dir: string): Promise<Entry[]> {
+    let dirents: fs.Dirent[];
+    try {
+      dirents = await fs.promises.readdir(this.fileOf(dir), { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      throw configError(`Cannot list ${this.fileOf(dir)}: ${(err as NodeJS.ErrnoException).code ?? 'error'}; check the permissions under storage.path.`);
+    }
+    const entries = dirents
+      .filter((d) => d.isDirectory() || d.isFile())
+      .map((d) => ({ name: d.name, isDir: d.isDirectory() }));
+    const sortKey = (e: Entry) => (e.isDir ? `${e.name}/` : e.name);
+    return entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  }
+
+  private async describe(key: string): Promise<StoredObject> {
+    const stat = await fs.promises.stat(this.fileOf(key));
+    return { key, size: stat.size, lastModified: stat.mtime };
+  }
+
+  private fileOf(key: string): string {
+    return path.join(this.root, ...key.split('/').filter(Boolean));
+  }
+}
