@@ -1,0 +1,31 @@
+/**
+ * Custom event / purchase properties: Braze writes them as a JSON string in `properties`; Mixpanel gets each key
+ * under a prefix ("[Custom event property] color").
+ */
+
+export const CUSTOM_EVENT_PROPERTY_PREFIX = '[Custom event property] ';
+export const PURCHASE_PROPERTY_PREFIX = '[Purchase property] ';
+
+/**
+ * Adds the entries of `raw` (a JSON object string, or an already-parsed object) to `target` under `prefix`,
+ * leaving out null values. Returns false when `raw` is not a JSON object (nothing is added); absent or empty
+ * `raw` is fine.
+ */
+export function addPrefixedProperties(target: Record<string, unknown>, raw: unknown, prefix: string): boolean {
+  if (raw === undefined || raw === null || raw === '') return true;
+  let parsed: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return false;
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
+  const entries = parsed as Record<string, unknown>;
+  for (const key in entries) {
+    const value = entries[key];
+    if (value !== null && value !== undefined) target[prefix + key] = value;
+  }
+  return true;
+}

@@ -1,0 +1,125 @@
+/**
+ * Pre-send validation (DESIGN §5.3): an event Mixpanel's /import would refuse is rejected here, with a stable
+ * reason code and a detail for the user, instead of being sent.
+ */
+import type { MixpanelEvent } from '../mapping/types';
+import { epochMsFromNumber } from '../mapping/time';
+import { INSERT_ID_PATTERN } from './insert-id';
+import { isJunkId } from './junk-ids';
+import { jsonSizeUpperBound } from './size';
+
+export { insertIdFor, hashInsertId, INSERT_ID_PATTERN } from './insert-id';
+export { isJunkId } from './junk-ids';
+
+/** Stable rejection codes (counted per reason by the destination). */
+export type RejectionReason = string;
+export const REJECTION_REASONS = {
+  missingEventName: 'missing_event_name',
+  missingDistinctId: 'missing_distinct_id',
+  invalidDistinctId: 'invalid_distinct_id',
+  missingTime: 'missing_time',
+  invalidTime: 'invalid_time',
+  timeOutOfRange: 'time_out_of_range',
+  missingInsertId: 'missing_insert_id',
+  invalidInsertId: 'invalid_insert_id',
+  tooManyProperties: 'too_many_properties',
+  eventTooLarge: 'event_too_large',
+  unserializableEvent: 'unserializable_event',
+} as const;
+
+export interface Rejection {
+  reason: RejectionReason;
+  detail: string;
+}
+
+/** /import refuses events before 1971-01-01T00:00:00Z … */
+export const MIN_TIME_MS = Date.UTC(1971, 0, 1);
+/** … and more than one hour in Mixpanel's future. */
+export const MAX_FUTURE_MS = 60 * 60 * 1000;
+/** Mixpanel: "fewer than 255" / "up to 255" properties; we allow up to 255. */
+export const MAX_PROPERTIES = 255;
+/** Mixpanel: an event must be under 1 MB of uncompressed JSON (decimal MB, the cautious reading). */
+export const MAX_EVENT_BYTES = 1_000_000;
+
+const R = REJECTION_REASONS;
+
+/** Null when Mixpanel would accept the event, else why not. `nowMs` is the current time (injected for tests). */
+export function validateEvent(event: MixpanelEvent, nowMs: number): Rejection | null {
+  if (typeof event.event !== 'string' || event.event.trim() === '') {
+    return { reason: R.missingEventName, detail: 'the event has no name (empty or missing event name field)' };
+  }
+  const props = event.properties;
+  return checkDistinctId(props.distinct_id) ?? checkTime(props.time, nowMs) ?? checkInsertId(props.$insert_id) ?? checkShape(event);
+}
+
+function checkDistinctId(value: unknown): Rejection | null {
+  if (value === undefined || value === null) {
+    return { reason: R.missingDistinctId, detail: 'the event has no distinct_id' };
+  }
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    return { reason: R.invalidDistinctId, detail: `distinct_id must be a string or number, got ${describe(value)}` };
+  }
+  const id = typeof value === 'string' ? value : String(value);
+  if (id.trim() === '') return { reason: R.invalidDistinctId, detail: 'distinct_id is empty' };
+  if (isJunkId(id)) {
+    return { reason: R.invalidDistinctId, detail: `distinct_id ${JSON.stringify(id)} is a placeholder value Mixpanel refuses` };
+  }
+  return null;
+}
+
+function checkTime(value: unknown, nowMs: number): Rejection | null {
+  if (value === undefined || value === null) return { reason: R.missingTime, detail: 'the event has no time' };
+  const ms = typeof value === 'number' ? epochMsFromNumber(value) : undefined;
+  if (ms === undefined) {
+    return { reason: R.invalidTime, detail: `time must be epoch seconds or milliseconds, got ${describe(value)}` };
+  }
+  if (ms < MIN_TIME_MS || ms > nowMs + MAX_FUTURE_MS) {
+    return {
+      reason: R.timeOutOfRange,
+      detail: `time ${new Date(ms).toISOString()} is outside 1971-01-01 … now + 1 h (${new Date(nowMs + MAX_FUTURE_MS).toISOString()})`,
+    };
+  }
+  return null;
+}
+
+function checkInsertId(value: unknown): Rejection | null {
+  if (value === undefined || value === null || value === '') {
+    return { reason: R.missingInsertId, detail: 'the event has no $insert_id (source record without id?)' };
+  }
+  if (typeof value !== 'string' || !INSERT_ID_PATTERN.test(value) || isJunkId(value)) {
+    return {
+      reason: R.invalidInsertId,
+      detail: `$insert_id must be 1-36 letters, digits or '-', and not a placeholder; got ${describe(value)}`,
+    };
+  }
+  return null;
+}
+
+/** Property count and serialized size; the exact size (a JSON.stringify) only when a cheap bound is too high. */
+function checkShape(event: MixpanelEvent): Rejection | null {
+  const props = event.properties;
+  let count = 0;
+  for (const key in props) if (props[key] !== undefined) count++;
+  if (count > MAX_PROPERTIES) {
+    return { reason: R.tooManyProperties, detail: `${count} properties; Mixpanel accepts at most ${MAX_PROPERTIES}` };
+  }
+  if (jsonSizeUpperBound(event, MAX_EVENT_BYTES) < MAX_EVENT_BYTES) return null;
+  let bytes: number;
+  try {
+    bytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
+  } catch (err) {
+    return { reason: R.unserializableEvent, detail: `the event cannot be written as JSON: ${(err as Error).message}` };
+  }
+  if (bytes >= MAX_EVENT_BYTES) {
+    return { reason: R.eventTooLarge, detail: `${bytes} bytes of JSON; Mixpanel accepts events under ${MAX_EVENT_BYTES}` };
+  }
+  return null;
+}
+
+/** A short, value-free description for details (never echoes long or nested values). */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value.length > 40 ? `a ${value.length}-character string` : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : `a ${typeof value}`;
+}
