@@ -1,0 +1,108 @@
+/**
+ * Counts what happened to every received record (imported, rejected per reason, skipped per reason) and
+ * keeps a few samples per reason, so a run can prove received = imported + rejected + skipped.
+ */
+const SAMPLES_PER_REASON = 3;
+const SAMPLE_CHARS = 1000;
+
+export interface ReasonTally {
+  count: number;
+  samples: Array<{ stream?: string; detail?: string; record: string }>;
+}
+
+export interface AccountingSummary {
+  received: number;
+  imported: number;
+  rejected: number;
+  skipped: number;
+  rejectedByReason: Record<string, ReasonTally>;
+  skippedByReason: Record<string, ReasonTally>;
+  warnings: Record<string, number>;
+}
+
+export class Ledger {
+  received = 0;
+  imported = 0;
+  private rejectedTotal = 0;
+  private skippedTotal = 0;
+  private readonly rejected = new Map<string, ReasonTally>();
+  private readonly skipped = new Map<string, ReasonTally>();
+  private readonly warnings = new Map<string, number>();
+
+  recordImported(n: number): void {
+    this.imported += n;
+  }
+
+  /** `sample` is called only while the reason still needs samples (serialising costs time). */
+  recordRejected(reason: string, detail: string | undefined, stream: string | undefined, sample: () => unknown): void {
+    this.rejectedTotal++;
+    note(this.rejected, reason, detail, stream, sample);
+  }
+
+  recordSkipped(reason: string, detail: string | undefined, stream: string | undefined, sample: () => unknown): void {
+    this.skippedTotal++;
+    note(this.skipped, reason, detail, stream, sample);
+  }
+
+  recordWarning(warning: string): void {
+    this.warnings.set(warning, (this.warnings.get(warning) ?? 0) + 1);
+  }
+
+  get rejectedCount(): number {
+    return this.rejectedTotal;
+  }
+
+  get skippedCount(): number {
+    return this.skippedTotal;
+  }
+
+  summary(): AccountingSummary {
+    return {
+      received: this.received,
+      imported: this.imported,
+      rejected: this.rejectedTotal,
+      skipped: this.skippedTotal,
+      rejectedByReason: Object.fromEntries(this.rejected),
+      skippedByReason: Object.fromEntries(this.skipped),
+      warnings: Object.fromEntries(this.warnings),
+    };
+  }
+}
+
+function note(map: Map<string, ReasonTally>, reason: string, detail: string | undefined, stream: string | undefined, sample: () => unknown): void {
+  let tally = map.get(reason);
+  if (!tally) {
+    tally = { count: 0, samples: [] };
+    map.set(reason, tally);
+  }
+  tally.count++;
+  if (tally.samples.length < SAMPLES_PER_REASON) {
+    let record: string;
+    try {
+      const value = sample();
+      record = typeof value === 'string' ? value : JSON.stringify(value);
+    } catch {
+      record = '(unserialisable record)';
+    }
+    if (record.length > SAMPLE_CHARS) record = record.slice(0, SAMPLE_CHARS) + '…(truncated)';
+    tally.samples.push({ ...(stream ? { stream } : {}), ...(detail ? { detail } : {}), record });
+  }
+}
+
+/** Human-readable lines for the end-of-run log. */
+export function summaryLines(s: AccountingSummary): string[] {
+  const lines = [
+    `Mixpanel destination accounting: received ${s.received} = imported ${s.imported} + rejected ${s.rejected} + skipped ${s.skipped}` +
+      (s.received === s.imported + s.rejected + s.skipped ? '' : ' (MISMATCH: please report this as a bug)'),
+  ];
+  for (const [label, byReason] of [['rejected', s.rejectedByReason], ['skipped', s.skippedByReason]] as const) {
+    for (const [reason, tally] of Object.entries(byReason)) {
+      lines.push(`  ${label} ${reason}: ${tally.count}`);
+      for (const sample of tally.samples) {
+        lines.push(`    e.g.${sample.stream ? ` [${sample.stream}]` : ''}${sample.detail ? ` ${sample.detail}:` : ''} ${sample.record}`);
+      }
+    }
+  }
+  for (const [warning, count] of Object.entries(s.warnings)) lines.push(`  warning ${warning}: ${count}`);
+  return lines;
+}
