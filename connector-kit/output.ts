@@ -1,0 +1,52 @@
+/**
+ * Line output with backpressure. Lines are gathered into chunks (fewer syscalls), every chunk is redacted,
+ * and `write` resolves only when the underlying stream has drained, so a fast producer never buffers
+ * without bound when stdout is a pipe (Node writes to pipes asynchronously).
+ */
+import type { Writable } from 'stream';
+import type { Redactor } from './redact';
+
+const CHUNK_BYTES = 64 * 1024;
+
+export class LineWriter {
+  private pending: string[] = [];
+  private pendingLength = 0;
+  private draining: Promise<void> | null = null;
+
+  constructor(private readonly stream: Writable, private readonly redact: Redactor) {}
+
+  /** Queues one line (without newline). Returns a promise only when the caller must wait for the stream. */
+  writeLine(line: string): Promise<void> | void {
+    this.pending.push(line);
+    this.pendingLength += line.length + 1;
+    if (this.pendingLength >= CHUNK_BYTES) return this.flushChunk();
+    if (this.draining) return this.draining;
+  }
+
+  /** Pushes everything queued to the stream and waits until the stream accepted it. */
+  async flush(): Promise<void> {
+    if (this.pending.length > 0) await this.flushChunk();
+    if (this.draining) await this.draining;
+  }
+
+  /** Flushes and waits until the OS has taken the bytes (safe to exit afterwards). */
+  async close(): Promise<void> {
+    await this.flush();
+    await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
+  }
+
+  private flushChunk(): Promise<void> | void {
+    const chunk = this.redact(this.pending.join('\n') + '\n');
+    this.pending = [];
+    this.pendingLength = 0;
+    if (this.stream.write(chunk)) return this.draining ?? undefined;
+    if (!this.draining) {
+      this.draining = new Promise<void>((resolve) => {
+        const done = () => { this.stream.off('error', done); this.draining = null; resolve(); };
+        this.stream.once('drain', done);
+        this.stream.once('error', done); // a closed pipe must not hang the connector
+      });
+    }
+    return this.draining;
+  }
+}

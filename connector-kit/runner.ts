@@ -1,0 +1,265 @@
+/**
+ * The CLI: Airbyte verbs and Singer flags for a Source or a Destination. Everything around the connector's
+ * own logic lives here: reading files, config validation, state parsing, output, errors and exit codes.
+ */
+import fs from 'fs';
+import { parseArgs, requireFlag, type ParsedArgs } from './args';
+import { readJsonFile, validateConfig } from './config';
+import type { Destination, DestinationOutput, Source, SourceOutput, ConnectorInfo } from './connector';
+import { ConnectorError, configError } from './errors';
+import { readJsonLines } from './input';
+import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject, StreamStatus } from './protocol';
+import { collectSecrets, makeRedactor } from './redact';
+import { Session } from './session';
+import { about, aboutMarkdown, allStreams, fromSingerMessage, schemaLine, selectedStreams, toSingerCatalog, toSingerLine, type SingerCatalog } from './singer';
+import { parseStateInput } from './state';
+
+const TAP_CAPABILITIES = ['catalog', 'discover', 'state', 'about', 'test'];
+const TARGET_CAPABILITIES = ['about'];
+
+export function runSource(source: Source, argv: string[], mode: 'airbyte' | 'singer'): void {
+  void runMain(argv, mode, (args, session) => sourceCommand(source, args, session));
+}
+
+export function runDestination(destination: Destination, argv: string[], mode: 'airbyte' | 'singer'): void {
+  void runMain(argv, mode, (args, session) => destinationCommand(destination, args, session));
+}
+
+type Command = (args: ParsedArgs, session: Session) => Promise<number>;
+
+async function runMain(argv: string[], mode: 'airbyte' | 'singer', command: Command): Promise<void> {
+  let session = new Session(mode, argv.includes('--debug') || process.env.LOG_LEVEL === 'debug');
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(1); // the reader went away; nothing more can be delivered
+  });
+  let code = 1;
+  try {
+    const args = parseArgs(argv, mode);
+    if (args.protocol !== mode) session = new Session(args.protocol, session.debug);
+    code = await command(args, session);
+  } catch (err) {
+    reportFailure(session, err);
+  }
+  await session.close();
+  process.exit(code);
+}
+
+function reportFailure(session: Session, err: unknown): void {
+  const known = err instanceof ConnectorError;
+  const message = known ? err.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`;
+  const failureType = known ? err.failureType : 'system_error';
+  if (session.protocol === 'singer') {
+    void session.stderr.writeLine(`ERROR ${message}`);
+    if (!known && session.debug) void session.stderr.writeLine(String((err as Error)?.stack));
+    return;
+  }
+  void session.emit({
+    type: 'TRACE',
+    trace: {
+      type: 'ERROR',
+      emitted_at: Date.now(),
+      error: {
+        message,
+        failure_type: failureType,
+        ...(known && err.internalMessage ? { internal_message: err.internalMessage } : {}),
+        // A stack helps only for our own bugs; user errors get the message alone.
+        ...(!known && (err as Error)?.stack ? { stack_trace: (err as Error).stack } : {}),
+      },
+    },
+  });
+}
+
+/** Reads and validates --config, installing the redactor before anything from it can be printed. */
+function loadConfig(info: ConnectorInfo, args: ParsedArgs, session: Session, why: string): JsonObject {
+  const raw = readJsonFile(requireFlag(args, 'config', why), 'config');
+  const spec = info.spec().connectionSpecification;
+  session.setRedactor(makeRedactor(collectSecrets(spec, raw)));
+  return validateConfig(spec, raw);
+}
+
+/** `check`: a config the user got wrong is a FAILED status with the reason, not a crash. */
+async function checkCommand(info: ConnectorInfo, args: ParsedArgs, session: Session): Promise<number> {
+  let status;
+  try {
+    const config = loadConfig(info, args, session, 'to check the connection');
+    status = await info.check(config, session.log);
+  } catch (err) {
+    if (!(err instanceof ConnectorError && err.failureType === 'config_error')) throw err;
+    status = { status: 'FAILED' as const, message: err.message };
+  }
+  if (session.protocol === 'singer') {
+    await session.stderr.writeLine(`${status.status === 'SUCCEEDED' ? 'INFO' : 'ERROR'} Connection test ${status.status}: ${status.message ?? ''}`);
+    return status.status === 'SUCCEEDED' ? 0 : 1;
+  }
+  await session.emit({ type: 'CONNECTION_STATUS', connectionStatus: status });
+  return 0;
+}
+
+function printAbout(info: ConnectorInfo, args: ParsedArgs, session: Session, capabilities: string[]): number {
+  const format = args.flags.format ?? 'json';
+  if (format === 'markdown') void session.stdout.writeLine(aboutMarkdown(info, capabilities));
+  else if (format === 'json') void session.stdout.writeLine(JSON.stringify(about(info, capabilities), null, 2));
+  else throw configError(`--format must be json or markdown (got "${format}").`);
+  return 0;
+}
+
+async function sourceCommand(source: Source, args: ParsedArgs, session: Session): Promise<number> {
+  if (args.protocol === 'singer') {
+    if (args.flags.about) return printAbout(source, args, session, TAP_CAPABILITIES);
+    if (args.flags.test) return checkCommand(source, args, session);
+    const config = loadConfig(source, args, session, 'for the tap');
+    if (args.flags.discover) {
+      await session.stdout.writeLine(JSON.stringify(toSingerCatalog(await source.discover(config, session.log)), null, 2));
+      return 0;
+    }
+    const catalogPath = args.flags.catalog ?? args.flags.properties;
+    const catalog = typeof catalogPath === 'string'
+      ? selectedStreams(readJsonFile(catalogPath, 'catalog') as SingerCatalog, { streams: [] })
+      : allStreams(await source.discover(config, session.log));
+    if (catalog.streams.length === 0) session.log.warn('The catalog selects no stream: nothing to sync. Mark streams with "selected": true in their metadata.');
+    const state = typeof args.flags.state === 'string' ? parseStateInput(readJsonFile(args.flags.state, 'state')) : new Map();
+    for (const s of catalog.streams) await session.stdout.writeLine(schemaLine(s.stream));
+    return runRead(source, config, catalog, state, session);
+  }
+  switch (args.verb) {
+    case 'spec':
+      await session.emit({ type: 'SPEC', spec: source.spec() });
+      return 0;
+    case 'check':
+      return checkCommand(source, args, session);
+    case 'discover': {
+      const config = loadConfig(source, args, session, 'for discover');
+      await session.emit({ type: 'CATALOG', catalog: await source.discover(config, session.log) });
+      return 0;
+    }
+    case 'read': {
+      const config = loadConfig(source, args, session, 'for read');
+      const catalog = readConfiguredCatalog(requireFlag(args, 'catalog', 'for read'));
+      const state = typeof args.flags.state === 'string' ? parseStateInput(readJsonFile(args.flags.state, 'state')) : new Map();
+      return runRead(source, config, catalog, state, session);
+    }
+    default:
+      throw configError(`A source supports spec, check, discover and read (got "${args.verb ?? 'no command'}").`);
+  }
+}
+
+function readConfiguredCatalog(path: string): ConfiguredAirbyteCatalog {
+  const catalog = readJsonFile(path, 'catalog') as ConfiguredAirbyteCatalog;
+  if (!catalog || !Array.isArray(catalog.streams) || catalog.streams.some((s) => !s?.stream?.name)) {
+    throw configError(`The catalog file "${path}" is not a configured catalog: it needs "streams": [{"stream": {"name": …}, "sync_mode": …}].`);
+  }
+  return catalog;
+}
+
+async function runRead(source: Source, config: JsonObject, catalog: ConfiguredAirbyteCatalog, state: Map<string, JsonObject>, session: Session): Promise<number> {
+  const out = new SourceMessageOutput(session);
+  try {
+    await source.read(config, catalog, state, out);
+    return 0;
+  } catch (err) {
+    await out.markUnfinishedIncomplete();
+    throw err;
+  }
+}
+
+/** Emits a source's messages in the session's protocol, counting records per stream for sourceStats. */
+class SourceMessageOutput implements SourceOutput {
+  private readonly counts = new Map<string, number>();
+  private readonly open = new Set<string>();
+  private readonly recordPrefix = new Map<string, string>();
+  private readonly bookmarks: JsonObject = {};
+
+  constructor(private readonly session: Session) {}
+
+  get log() {
+    return this.session.log;
+  }
+
+  record(stream: string, data: JsonObject): Promise<void> | void {
+    this.counts.set(stream, (this.counts.get(stream) ?? 0) + 1);
+    if (this.session.protocol === 'singer') {
+      return this.session.stdout.writeLine(toSingerLine({ type: 'RECORD', record: { stream, data, emitted_at: Date.now() } }, this.bookmarks)!);
+    }
+    // Hand-built envelope: one JSON.stringify per record instead of two.
+    let prefix = this.recordPrefix.get(stream);
+    if (!prefix) this.recordPrefix.set(stream, (prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`));
+    return this.session.stdout.writeLine(`${prefix}${JSON.stringify(data)},"emitted_at":${Date.now()}}}`);
+  }
+
+  state(stream: string, streamState: JsonObject): Promise<void> | void {
+    const message: AirbyteMessage = {
+      type: 'STATE',
+      state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: streamState }, sourceStats: { recordCount: this.counts.get(stream) ?? 0 } },
+    };
+    this.counts.set(stream, 0);
+    if (this.session.protocol === 'singer') return this.session.stdout.writeLine(toSingerLine(message, this.bookmarks)!);
+    return this.session.emit(message);
+  }
+
+  streamStatus(stream: string, status: StreamStatus): Promise<void> | void {
+    if (status === 'STARTED') this.open.add(stream);
+    if (status === 'COMPLETE' || status === 'INCOMPLETE') this.open.delete(stream);
+    if (this.session.protocol === 'singer') return this.session.log.debug(`Stream ${stream}: ${status}`);
+    return this.session.emit({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status } } });
+  }
+
+  async markUnfinishedIncomplete(): Promise<void> {
+    for (const stream of [...this.open]) await this.streamStatus(stream, 'INCOMPLETE');
+  }
+}
+
+async function destinationCommand(destination: Destination, args: ParsedArgs, session: Session): Promise<number> {
+  if (args.protocol === 'singer') {
+    if (args.flags.about) return printAbout(destination, args, session, TARGET_CAPABILITIES);
+    if (args.flags.test) return checkCommand(destination, args, session);
+    const config = loadConfig(destination, args, session, 'for the target');
+    const input = typeof args.flags.input === 'string' ? openInput(args.flags.input) : process.stdin;
+    return runWrite(destination, config, { streams: [] }, input, session);
+  }
+  switch (args.verb) {
+    case 'spec':
+      await session.emit({ type: 'SPEC', spec: destination.spec() });
+      return 0;
+    case 'check':
+      return checkCommand(destination, args, session);
+    case 'write': {
+      const config = loadConfig(destination, args, session, 'for write');
+      const catalog = readConfiguredCatalog(requireFlag(args, 'catalog', 'for write'));
+      return runWrite(destination, config, catalog, process.stdin, session);
+    }
+    default:
+      throw configError(`A destination supports spec, check and write (got "${args.verb ?? 'no command'}").`);
+  }
+}
+
+function openInput(path: string): NodeJS.ReadableStream & fs.ReadStream {
+  if (!fs.existsSync(path)) throw configError(`The --input file "${path}" does not exist.`);
+  return fs.createReadStream(path);
+}
+
+async function runWrite(destination: Destination, config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: NodeJS.ReadableStream, session: Session): Promise<number> {
+  const singer = session.protocol === 'singer';
+  async function* messages(): AsyncGenerator<AirbyteMessage> {
+    for await (const raw of readJsonLines(input as never, session.log)) {
+      const message = singer ? fromSingerMessage(raw) : (raw as unknown as AirbyteMessage);
+      if (message) yield message;
+    }
+  }
+  const out: DestinationOutput = {
+    log: session.log,
+    state: (state, stats) =>
+      singer
+        ? session.stdout.writeLine(JSON.stringify(state.data ?? {}))
+        : session.emit({ type: 'STATE', state: { ...state, destinationStats: { recordCount: stats.recordCount, rejectedRecordCount: stats.rejectedRecordCount } } }),
+    // Singer stdout carries only state lines; anything else the destination reports goes to the log.
+    emit: (message) => (singer ? session.log.info(describeForLog(message)) : session.emit(message)),
+  };
+  await destination.write(config, catalog, messages(), out);
+  return 0;
+}
+
+function describeForLog(message: AirbyteMessage): string {
+  if (message.type === 'LOG') return message.log.message;
+  if (message.type === 'TRACE') return JSON.stringify(message.trace);
+  return JSON.stringify(message);
+}
