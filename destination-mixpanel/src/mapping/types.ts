@@ -1,5 +1,6 @@
 /** Shapes shared by the mapper (record → Mixpanel event) and the delivery engine. */
 
+/** One /import event. The mappers always set `properties.time` in integer epoch milliseconds. */
 export interface MixpanelEvent {
   event: string;
   properties: Record<string, unknown>;

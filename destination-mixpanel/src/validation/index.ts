@@ -3,7 +3,6 @@
  * reason code and a detail for the user, instead of being sent.
  */
 import type { MixpanelEvent } from '../mapping/types';
-import { epochMsFromNumber } from '../mapping/time';
 import { INSERT_ID_PATTERN } from './insert-id';
 import { isJunkId } from './junk-ids';
 import { jsonSizeUpperBound } from './size';
@@ -69,10 +68,11 @@ function checkDistinctId(value: unknown): Rejection | null {
 
 function checkTime(value: unknown, nowMs: number): Rejection | null {
   if (value === undefined || value === null) return { reason: R.missingTime, detail: 'the event has no time' };
-  const ms = typeof value === 'number' ? epochMsFromNumber(value) : undefined;
-  if (ms === undefined) {
-    return { reason: R.invalidTime, detail: `time must be epoch seconds or milliseconds, got ${describe(value)}` };
+  // The mappers always write integer epoch milliseconds, so no seconds/ms guessing here.
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return { reason: R.invalidTime, detail: `time must be epoch milliseconds (a number), got ${describe(value)}` };
   }
+  const ms = value;
   if (ms < MIN_TIME_MS || ms > nowMs + MAX_FUTURE_MS) {
     return {
       reason: R.timeOutOfRange,
