@@ -88,6 +88,8 @@ export interface RequestRecord {
   /** Name of the injected fault that shaped the answer, if any. */
   fault?: Fault['type'];
   receivedAt: number;
+  /** When the answer was sent (or the connection dropped); undefined while in flight. */
+  answeredAt?: number;
 }
 
 /** A failed_records entry as Mixpanel sends it (object form), or the plain-string form seen in the wild. */
@@ -545,6 +547,7 @@ class Receiver implements MixpanelReceiver {
     this.log.push(record);
     const answer = (status: number, body: unknown, extra?: Record<string, string>) => {
       record.status = status;
+      record.answeredAt = Date.now();
       this.trace(record);
       sendJson(res, status, body, extra);
     };
@@ -553,6 +556,7 @@ class Receiver implements MixpanelReceiver {
     if (fault) record.fault = fault.type;
     if (fault?.type === 'reset') {
       record.status = -1;
+      record.answeredAt = Date.now();
       this.trace(record);
       req.socket.destroy();
       return;
@@ -561,6 +565,7 @@ class Receiver implements MixpanelReceiver {
       await new Promise((r) => setTimeout(r, fault.ms));
       if (fault.process === false) {
         record.status = -1;
+        record.answeredAt = Date.now();
         this.trace(record);
         req.socket.destroy();
         return;
