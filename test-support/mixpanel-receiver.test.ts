@@ -514,3 +514,26 @@ describe('mixpanel receiver', () => {
     });
   });
 });
+
+describe('mixpanel-import against the receiver (bench/mixpanel-import-bench)', () => {
+  const compiledBench = path.resolve(__dirname, '../dist/bench/mixpanel-import-bench.js');
+  const haveTool = fs.existsSync(path.resolve(__dirname, '../node_modules/mixpanel-import/package.json'));
+  const ready = fs.existsSync(compiledBench) && haveTool;
+  if (!ready) console.warn(`skipping the mixpanel-import run: needs ${compiledBench} (npx tsc -p tsconfig.json) and the mixpanel-import devDependency`);
+  (ready ? it : it.skip)('redirects the tool to the TLS receiver, where all its events pass strict validation exactly once', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bench = require(compiledBench) as typeof import('../bench/mixpanel-import-bench');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { sampleEvent } = require('../dist/bench/support/sample-events.js') as typeof import('../bench/support/sample-events');
+    const events = [...Array(4500)].map((_, i) => sampleEvent(i));
+    const lines: string[] = [];
+    const result = await bench.benchMixpanelImport({ events, validate: true, log: (l) => lines.push(l) });
+    expect(result.problems).toEqual([]);
+    expect(result.verified).toBe(true);
+    expect(result).toMatchObject({ eventsSent: 4500, eventsReceived: 4500, eventsImported: 4500, eventsRejected: 0, requests: 3 });
+    expect(result.toolReport.success).toBe(4500);
+    expect(result.peakRssMb).toBeGreaterThan(20);
+    expect(result.eventsPerSecond).toBeGreaterThan(0);
+    expect(lines.join('\n')).toMatch(/every event arrived exactly once/);
+  }, 120_000);
+});
