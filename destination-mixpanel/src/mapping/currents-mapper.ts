@@ -5,6 +5,7 @@
  */
 import { insertIdFor } from '../validation/insert-id';
 import type { CatalogueType } from './catalogue';
+import { compileFieldCopier, type FieldCopier } from './field-copier';
 import { addPrefixedProperties, CUSTOM_EVENT_PROPERTY_PREFIX, PURCHASE_PROPERTY_PREFIX } from './custom-properties';
 import { CUSTOM_EVENT_PREFIX, CUSTOM_EVENT_TYPE, deriveEventName, documentedEventName } from './event-names';
 import type { MappingConfig, MappingResult } from './types';
@@ -43,6 +44,8 @@ export interface TypePlan {
   unknown: boolean;
   /** [Mixpanel property, record field] pairs copied when the field is non-null. */
   copies: ReadonlyArray<readonly [string, string]>;
+  /** `copies` compiled into one function (see field-copier.ts). */
+  copyFields: FieldCopier;
   device: boolean;
   os: boolean;
   /** Prefix for the keys of the `properties` JSON string, or null. */
@@ -70,6 +73,7 @@ export function buildPlan(type: string, entry: CatalogueType | undefined, config
     exported,
     unknown: entry === undefined,
     copies,
+    copyFields: compileFieldCopier(copies),
     device: !exported || documentedProps.includes('$device'),
     os: !exported || documentedProps.includes('$os'),
     prefixedProperties: PREFIXED_PROPERTIES[entry?.type ?? ''] ?? null,
@@ -115,7 +119,7 @@ export function mapCurrentsRecord(plan: TypePlan, data: Record<string, unknown>,
   if (plan.device && data.device_model != null) properties.$device = data.device_model;
   if (plan.os && data.os_version != null) properties.$os = data.os_version;
   if (plan.passThrough) copyAllFields(properties, data);
-  else copyFields(properties, data, plan.copies);
+  else plan.copyFields(data, properties);
 
   let warnings: string[] | undefined;
   if (plan.prefixedProperties !== null && !addPrefixedProperties(properties, data.properties, plan.prefixedProperties)) {
@@ -159,13 +163,6 @@ function eventTimeMs(data: Record<string, unknown>): number | undefined {
 /** "[Braze Custom Event] <name>"; an empty name when the record has none (validation then rejects it). */
 function customEventName(data: Record<string, unknown>): string {
   return typeof data.name === 'string' && data.name !== '' ? CUSTOM_EVENT_PREFIX + data.name : '';
-}
-
-function copyFields(target: Record<string, unknown>, data: Record<string, unknown>, copies: TypePlan['copies']): void {
-  for (let i = 0; i < copies.length; i++) {
-    const value = data[copies[i][1]];
-    if (value !== null && value !== undefined) target[copies[i][0]] = value;
-  }
 }
 
 /** Unmapped types: all non-null fields except identity ones and the source's `_`-prefixed metadata. */

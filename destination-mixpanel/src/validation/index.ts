@@ -5,7 +5,7 @@
 import type { MixpanelEvent } from '../mapping/types';
 import { INSERT_ID_PATTERN } from './insert-id';
 import { isJunkId } from './junk-ids';
-import { jsonSizeUpperBound } from './size';
+import { memberSizeUpperBound } from './size';
 
 export { insertIdFor, hashInsertId, INSERT_ID_PATTERN } from './insert-id';
 export { isJunkId } from './junk-ids';
@@ -41,6 +41,8 @@ export const MAX_PROPERTIES = 255;
 export const MAX_EVENT_BYTES = 1_000_000;
 
 const R = REJECTION_REASONS;
+/** `{"event":"","properties":{}}` plus quotes: the bytes around the name and the members. */
+const EVENT_ENVELOPE_BYTES = 32;
 
 /** Null when Mixpanel would accept the event, else why not. `nowMs` is the current time (injected for tests). */
 export function validateEvent(event: MixpanelEvent, nowMs: number): Rejection | null {
@@ -95,15 +97,24 @@ function checkInsertId(value: unknown): Rejection | null {
   return null;
 }
 
-/** Property count and serialized size; the exact size (a JSON.stringify) only when a cheap bound is too high. */
+/**
+ * Property count and serialized size in one pass: a cheap upper bound of the size first, the exact size (one
+ * JSON.stringify) only when the bound reaches the limit, which real events almost never do.
+ */
 function checkShape(event: MixpanelEvent): Rejection | null {
   const props = event.properties;
   let count = 0;
-  for (const key in props) if (props[key] !== undefined) count++;
+  let bound = EVENT_ENVELOPE_BYTES + event.event.length * 6;
+  for (const key in props) {
+    const value = props[key];
+    if (value === undefined) continue;
+    count++;
+    if (bound < MAX_EVENT_BYTES) bound += memberSizeUpperBound(key, value, MAX_EVENT_BYTES) + 1;
+  }
   if (count > MAX_PROPERTIES) {
     return { reason: R.tooManyProperties, detail: `${count} properties; Mixpanel accepts at most ${MAX_PROPERTIES}` };
   }
-  if (jsonSizeUpperBound(event, MAX_EVENT_BYTES) < MAX_EVENT_BYTES) return null;
+  if (bound < MAX_EVENT_BYTES) return null;
   let bytes: number;
   try {
     bytes = Buffer.byteLength(JSON.stringify(event), 'utf8');

@@ -3,7 +3,6 @@
  * (DESIGN §5.3, mixpanel.md §1.8–1.9).
  */
 const JUNK_IDS = new Set([
-  '00000000-0000-0000-0000-000000000000',
   'anon',
   'anonymous',
   'nil',
@@ -22,9 +21,12 @@ const JUNK_IDS = new Set([
   '{}',
 ]);
 
-/** Longest junk value; longer ids skip the lower-casing (the common case for real ids stays allocation-free). */
-const LONGEST_JUNK = 36;
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+/** Longest junk value apart from the zero UUID (which has no letters, so needs no lower-casing). */
+const LONGEST_WORD = 9;
 
+/** Real ids (UUIDs, long strings) are decided without allocating a lower-cased copy. */
 export function isJunkId(id: string): boolean {
-  return id.length <= LONGEST_JUNK && JUNK_IDS.has(id.toLowerCase());
+  if (id.length > LONGEST_WORD) return id === ZERO_UUID;
+  return JUNK_IDS.has(id.toLowerCase());
 }

@@ -18,6 +18,11 @@ export function jsonSizeUpperBound(value: unknown, budget: number): number {
   return bound(value, budget, 0);
 }
 
+/** Upper bound of one `"key":value` member of an object (without the comma). */
+export function memberSizeUpperBound(key: string, value: unknown, budget: number): number {
+  return key.length * MAX_BYTES_PER_CHAR + 3 + bound(value, budget, 1);
+}
+
 function bound(value: unknown, budget: number, depth: number): number {
   switch (typeof value) {
     case 'string':
