@@ -5,6 +5,7 @@ import { createMapper, deriveEventName, type MappingResult } from '../src/mappin
 import { allTypes } from '../src/mapping/catalogue';
 import { documentedEventName } from '../src/mapping/event-names';
 import { renderCatalogue } from '../src/mapping/generate-catalogue';
+import { withFreshTable } from '../src/mapping/render-mapping-doc';
 import { hashInsertId, validateEvent } from '../src/validation';
 
 type Rec = Record<string, unknown>;
@@ -325,5 +326,14 @@ withReference('generated catalogue', () => {
     const checkedIn = fs.readFileSync(path.join(__dirname, '..', 'src', 'mapping', 'catalogue.generated.ts'), 'utf8');
     expect(checkedIn).toBe(rendered);
     expect(allTypes()).toHaveLength(100);
+  });
+});
+
+describe('MAPPING.md', () => {
+  it('has an up-to-date type table (npx tsc && node dist/destination-mixpanel/src/mapping/render-mapping-doc.js)', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', 'MAPPING.md'), 'utf8');
+    expect(doc).toBe(withFreshTable(doc));
+    expect(doc).toContain('| `users.messages.sms.CarrierSend` | `users_messages_sms_carriersend` | `SMS Carrier Send` |');
+    expect(doc).toContain('| `users.messages.rcs.Abort` | `users_messages_rcs_abort` | `RCS Abort` | `Abort` |');
   });
 });

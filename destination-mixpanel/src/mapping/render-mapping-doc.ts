@@ -17,6 +17,7 @@ const NOTES: Readonly<Record<string, string>> = {
   [CUSTOM_EVENT_TYPE]: 'name from `name`; `properties` → `[Custom event property] <key>`',
   'users.behaviors.Purchase': '`properties` → `[Purchase property] <key>`',
   'users.behaviors.pushnotification.TokenStateChange': '`time_ms` sent as a property; `time` from `time`',
+  'users.messages.sms.CarrierSend': 'CONFLICT: Mixpanel\'s Braze page says `SMS Send to Carrier` (see Decisions)',
 };
 
 export function renderMappingTable(): string {
