@@ -149,6 +149,20 @@ describe('mixpanel receiver', () => {
       expect(res.data.failed_records).toEqual([{ index: 1, field: 'event', message: 'event line is not valid JSON' }]);
     });
 
+    it('survives a client that hangs up in the middle of a body', async () => {
+      const net = await import('net');
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(r.port, '127.0.0.1', () => {
+          socket.write(`POST /import?strict=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: ${basic(SECRET)}\r\nContent-Length: 5000\r\n\r\n[{"event":`);
+          setTimeout(() => { socket.destroy(); resolve(); }, 50);
+        });
+        socket.on('error', reject);
+      });
+      await new Promise((res) => setTimeout(res, 50));
+      expect((await post(r, [ev()])).status).toBe(200);
+      expect(r.events()).toHaveLength(1);
+    });
+
     it('answers 404 and 405 outside POST /import', async () => {
       expect((await axios.get(`${r.url}/track`, { validateStatus: () => true })).status).toBe(404);
       expect((await axios.get(`${r.url}/import`, { validateStatus: () => true })).status).toBe(405);

@@ -444,6 +444,8 @@ function readBody(req: http.IncomingMessage, cap: number): Promise<{ body: Buffe
     });
     req.on('end', () => resolve({ body: Buffer.concat(chunks, kept), total }));
     req.on('error', reject);
+    // A client that hangs up mid-body never sends 'end'; don't leave the handler waiting forever.
+    req.on('close', () => { if (!req.complete) reject(new Error('client closed the connection before sending the whole body')); });
   });
 }
 
@@ -499,7 +501,7 @@ class Receiver implements MixpanelReceiver {
     if (opts.storeFile) this.store = fs.createWriteStream(opts.storeFile, { flags: 'a' });
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.route(req, res).catch((err) => {
-        if (!res.headersSent) sendJson(res, 500, errorBody(500, `receiver error: ${(err as Error).message}`));
+        if (!res.headersSent && !res.destroyed) sendJson(res, 500, errorBody(500, `receiver error: ${(err as Error).message}`));
       });
     };
     this.server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
