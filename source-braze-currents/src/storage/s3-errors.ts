@@ -24,10 +24,19 @@ export interface S3ErrorContext {
   authType: string;
 }
 
+/** The most specific code we can find: SDK error name, Node's `code`, a wrapped cause, or a code in the text. */
+function errorCode(e: AwsLikeError & { cause?: AwsLikeError; errors?: AwsLikeError[]; message?: string }): string {
+  if (e.name && e.name !== 'Error' && e.name !== 'AggregateError') return e.name;
+  const direct = e.Code ?? e.code ?? e.cause?.code ?? e.errors?.[0]?.code;
+  if (direct) return direct;
+  const inText = /\b(E[A-Z]{4,})\b/.exec(String(e.message ?? ''));
+  return inText ? inText[1] : 'UnknownError';
+}
+
 export function describeS3Error(err: unknown, ctx: S3ErrorContext): ConnectorError {
   if (err instanceof ConnectorError) return err;
   const e = (err ?? {}) as AwsLikeError;
-  const code = e.name && e.name !== 'Error' ? e.name : e.Code ?? e.code ?? 'UnknownError';
+  const code = errorCode(e);
   const status = e.$metadata?.httpStatusCode;
   const internal = `S3 ${ctx.action} in bucket "${ctx.bucket}" failed: ${code}${status ? ` (HTTP ${status})` : ''}`;
   const where = `S3 bucket "${ctx.bucket}" (while ${ctx.action})`;

@@ -31,7 +31,7 @@ export class S3Storage implements Storage {
   }
 
   async probe(prefix: string): Promise<void> {
-    await this.call(`listing "${prefix}"`, () => this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: prefix, MaxKeys: 1 })));
+    await this.call(`listing "${prefix}"`, () => this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: prefix })));
   }
 
   async *listObjects(prefix: string, startAfter?: string): AsyncIterable<StoredObject> {
@@ -64,7 +64,38 @@ export class S3Storage implements Storage {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+    if (result.prefixes.length === 0 && result.objects.length === 0) return this.listChildrenBySkipScan(prefix);
     return result;
+  }
+
+  /**
+   * Some S3-compatible servers (s3rver, for one) return no CommonPrefixes for deeper trees. When a delimiter
+   * listing comes back empty we check by skip-scanning: read a page of keys, note each key's child folder,
+   * and continue after everything in the last folder seen. (No MaxKeys=1: s3rver's continuation tokens
+   * need a cipher Node 20's OpenSSL lacks.)
+   */
+  private async listChildrenBySkipScan(prefix: string): Promise<ListedChildren> {
+    const result: ListedChildren = { prefixes: [], objects: [] };
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await this.call(`listing "${prefix}"`, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: prefix, StartAfter: startAfter })));
+      const contents = page.Contents ?? [];
+      if (contents.length === 0) return result;
+      for (const o of contents) {
+        if (!o.Key) continue;
+        const slash = o.Key.indexOf('/', prefix.length);
+        if (slash < 0) {
+          result.objects.push({ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
+          startAfter = o.Key;
+        } else {
+          const child = o.Key.slice(0, slash + 1);
+          if (result.prefixes[result.prefixes.length - 1] !== child) result.prefixes.push(child);
+          startAfter = `${child}\u{10FFFF}`; // sorts after every key in that folder
+        }
+      }
+      if (!page.IsTruncated && startAfter === contents[contents.length - 1].Key) return result;
+    }
   }
 
   async open(key: string): Promise<Readable> {
