@@ -45,7 +45,8 @@ export interface SourceWorkspace {
   exportDir: string;
   /** sample_config.json with storage.path resolved into `dir`. */
   config: string;
-  invalidConfig: string;
+  /** A fixture config (path) copied into the workspace with a relative storage.path resolved into `dir`. */
+  materialiseConfig(fixture: string): string;
   /** A file in the workspace holding `value` as JSON. */
   file(name: string, value: unknown): string;
 }
@@ -68,13 +69,8 @@ export async function sourceWorkspace(): Promise<SourceWorkspace> {
     fs.writeFileSync(target, JSON.stringify(value, null, 2));
     return target;
   };
-  return {
-    dir,
-    exportDir,
-    config: file('config.json', withLocalPath(readJson(path.join(SOURCE_FIXTURES, 'sample_config.json')), dir)),
-    invalidConfig: file('invalid_config.json', withLocalPath(readJson(path.join(SOURCE_FIXTURES, 'invalid_config.json')), dir)),
-    file,
-  };
+  const materialiseConfig = (fixture: string) => file(`config-${path.basename(fixture)}`, withLocalPath(readJson(fixture), dir));
+  return { dir, exportDir, config: materialiseConfig(path.join(SOURCE_FIXTURES, 'sample_config.json')), materialiseConfig, file };
 }
 
 /** A relative local storage.path is relative to the folder holding the export (the workspace). */
