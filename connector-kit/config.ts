@@ -40,6 +40,9 @@ export function validateConfig(connectionSpecification: JsonObject, config: unkn
   const schema = withDiscriminators(structuredClone(connectionSpecification) as Schema);
   const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, discriminator: true });
   addFormats(ajv);
+  // Specs pair `format: date-time` with a `pattern` that also allows a bare date (Airbyte's convention);
+  // the strict RFC 3339 check would contradict the pattern the UI shows.
+  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i);
   const validate = ajv.compile(schema);
   const problems: string[] = [];
   if (!validate(config)) problems.push(...dedupe((validate.errors ?? []).map((e) => describeError(e, schema))));

@@ -48,6 +48,13 @@ describe('config validation', () => {
     expect(message).toContain('config.prefx is not a known setting (did you mean "prefix"?)');
     expect(message).toContain('config.storage.pth is not a known setting (did you mean "path"?)');
   });
+  it('accepts the date forms a date-time pattern allows, and rejects other strings', () => {
+    const dated = { ...spec, properties: { ...spec.properties, start: { type: 'string', format: 'date-time' } } };
+    for (const start of ['2026-01-01', '2026-01-01T00:00:00', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00.123+02:00']) {
+      expect(() => validateConfig(dated, { start, storage: { type: 'local', path: '/x' } })).not.toThrow();
+    }
+    expect(() => validateConfig(dated, { start: 'yesterday', storage: { type: 'local', path: '/x' } })).toThrow('config.start must match format "date-time"');
+  });
   it('rejects wrong types and non-objects', () => {
     expect(configProblem({ prefix: 3, storage: { type: 'local', path: '/x' } })).toContain('config.prefix must be of type string');
     expect(configProblem([1])).toBe('The config must be a JSON object.');
