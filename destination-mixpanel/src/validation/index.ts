@@ -5,7 +5,7 @@
 import type { MixpanelEvent } from '../mapping/types';
 import { INSERT_ID_PATTERN } from './insert-id';
 import { isJunkId } from './junk-ids';
-import { memberSizeUpperBound } from './size';
+import { MAX_BYTES_PER_CHAR, memberSizeUpperBound } from './size';
 
 export { insertIdFor, hashInsertId, INSERT_ID_PATTERN } from './insert-id';
 export { isJunkId } from './junk-ids';
@@ -104,12 +104,18 @@ function checkInsertId(value: unknown): Rejection | null {
 function checkShape(event: MixpanelEvent): Rejection | null {
   const props = event.properties;
   let count = 0;
-  let bound = EVENT_ENVELOPE_BYTES + event.event.length * 6;
-  for (const key in props) {
+  let bound = EVENT_ENVELOPE_BYTES + event.event.length * MAX_BYTES_PER_CHAR;
+  // Object.keys + an indexed loop, with strings (most values) inlined: about twice as fast as for-in here.
+  const keys = Object.keys(props);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const value = props[key];
     if (value === undefined) continue;
     count++;
-    if (bound < MAX_EVENT_BYTES) bound += memberSizeUpperBound(key, value, MAX_EVENT_BYTES) + 1;
+    bound +=
+      typeof value === 'string'
+        ? (key.length + value.length) * MAX_BYTES_PER_CHAR + 6
+        : memberSizeUpperBound(key, value, MAX_EVENT_BYTES) + 1;
   }
   if (count > MAX_PROPERTIES) {
     return { reason: R.tooManyProperties, detail: `${count} properties; Mixpanel accepts at most ${MAX_PROPERTIES}` };

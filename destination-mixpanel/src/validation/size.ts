@@ -4,7 +4,7 @@
  */
 
 /** Worst case per UTF-16 unit: a control character written as `\u00XX` (6 bytes; non-ASCII is at most 3). */
-const MAX_BYTES_PER_CHAR = 6;
+export const MAX_BYTES_PER_CHAR = 6;
 /** Longest JSON number text, e.g. `-1.2345678901234567e-308`. */
 const MAX_NUMBER_BYTES = 24;
 /** Deeper than any event Mixpanel accepts (nesting ≤ 3); past it we stop estimating. */
