@@ -33,7 +33,8 @@ Options:
   --prefix P                Braze folder path (default currents)
   --schema-ids A,B          older and current schema-id path segments (default 1,2)
   --integration-id ID       integration id in the key (default: derived from the seed)
-  --catalogue PATH          currents_event_fields.json (default ../shared/reference/currents_event_fields.json)
+  --catalogue PATH          currents_event_fields.json (default ../shared/reference/currents_event_fields.json,
+                            else the checked-in schemas/*.json)
   --json                    print the summary as JSON
   --help                    show this help
 `;

@@ -40,6 +40,49 @@ function findRepoRoot(start: string): string {
   }
 }
 
+/**
+ * The catalogue when none is named: the reference file if this workplace has it, else the checked-in
+ * `schemas/*.json` (so the demo also runs in a fresh clone). The schemas keep field names, optionality
+ * and JSON types but not Avro's int/long/float split: integers become `int` (`time_ms` and `*_ms` `long`),
+ * numbers `float`.
+ */
+export function loadDefaultCatalogue(): { catalogue: CatalogueEventType[]; source: string } {
+  const file = defaultCataloguePath();
+  if (fs.existsSync(file) || process.env.CURRENTS_CATALOGUE) return { catalogue: loadCatalogue(file), source: file };
+  const schemas = path.join(findRepoRoot(__dirname), 'schemas');
+  if (fs.existsSync(schemas)) return { catalogue: loadCatalogueFromSchemas(schemas), source: schemas };
+  return { catalogue: loadCatalogue(file), source: file }; // throws the "not found" error naming the file
+}
+
+export function loadCatalogueFromSchemas(dir: string): CatalogueEventType[] {
+  const out: CatalogueEventType[] = [];
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    const schema = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+    const type = schema.title;
+    if (typeof type !== 'string' || !type.includes('.')) {
+      throw new Error(`Schema ${path.join(dir, name)} has no dotted event type in "title"; regenerate schemas/.`);
+    }
+    const required = new Set<string>(schema.required ?? []);
+    const fields: CatalogueField[] = [];
+    for (const [field, prop] of Object.entries((schema.properties ?? {}) as Record<string, any>)) {
+      if (field.startsWith('_')) continue; // connector-added (_event_type, _source_key), not Braze's
+      const types: string[] = Array.isArray(prop.type) ? prop.type : [prop.type];
+      const base = types.find((t) => t !== 'null');
+      const t: CatalogueFieldType =
+        base === 'integer' ? (/_ms$/.test(field) ? 'long' : 'int')
+        : base === 'number' ? 'float'
+        : base === 'boolean' ? 'boolean'
+        : base === 'array' ? 'array<string>'
+        : 'string';
+      fields.push({ name: field, type: t, optional: !required.has(field), doc: prop.description });
+    }
+    const retired = /retired/i.test(String(schema.description ?? ''));
+    out.push({ type, status: retired ? 'removed' : 'current', fields });
+  }
+  if (out.length === 0) throw new Error(`No schemas found in ${dir}.`);
+  return out.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+}
+
 export function loadCatalogue(file: string = defaultCataloguePath()): CatalogueEventType[] {
   let raw: string;
   try {

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { buildWriterSchema } from './avro-schema';
-import { CatalogueEventType, loadCatalogue } from './catalogue';
+import { CatalogueEventType, loadCatalogue, loadDefaultCatalogue } from './catalogue';
 import { objectKey } from './layout';
 import { fail, SampleExportOptions, ResolvedOptions, resolveOptions, selectTypes } from './options';
 import { allocate, eventTime, planFiles, typeWeight } from './plan';
@@ -32,6 +32,8 @@ export interface SampleExportResult {
   integrationId: string;
   /** The `now` used (epoch ms): no event time is after it. */
   nowMs: number;
+  /** Where the event-type catalogue came from (reference file or checked-in schemas/). */
+  catalogueSource: string;
 }
 
 /** Records from earlier files of a type kept as duplicate candidates (bounded: flat memory). */
@@ -39,7 +41,11 @@ const DUPLICATE_POOL = 256;
 
 export async function generateSampleExport(options: SampleExportOptions): Promise<SampleExportResult> {
   const o = resolveOptions(options);
-  const catalogue = Array.isArray(options.catalogue) ? options.catalogue : loadCatalogue(options.catalogue);
+  const { catalogue, source } = Array.isArray(options.catalogue)
+    ? { catalogue: options.catalogue, source: 'caller-supplied catalogue' }
+    : options.catalogue
+      ? { catalogue: loadCatalogue(options.catalogue), source: options.catalogue }
+      : loadDefaultCatalogue();
   const specs = selectTypes(catalogue, o.types);
   if (o.totalEvents < specs.length) {
     fail(
@@ -62,6 +68,7 @@ export async function generateSampleExport(options: SampleExportOptions): Promis
     root: path.join(o.out, o.prefix),
     integrationId,
     nowMs: o.nowMs,
+    catalogueSource: source,
   };
   for (let i = 0; i < specs.length; i++) {
     await writeType(specs[i], counts[i], world, o, integrationId, result);

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import * as avro from 'avsc';
 import { generateSampleExport, SampleExportResult } from '../sample-export/generate';
-import { CatalogueEventType, loadCatalogue } from '../sample-export/catalogue';
+import { CatalogueEventType, loadCatalogue, loadCatalogueFromSchemas } from '../sample-export/catalogue';
 import { decoderCodecs, encoderCodecs } from '../sample-export/codecs';
 import { parseObjectKey } from '../sample-export/layout';
 import { CUSTOM_EVENT_NAMES } from '../sample-export/field-values';
@@ -382,6 +382,32 @@ d('generateSampleExport determinism and codecs', () => {
     await expect(run('bad-3', { duplicateFraction: 2 })).rejects.toThrow(/duplicateFraction must be a number between 0 and 1/);
     await expect(run('bad-4', { hours: 100, maxAgeDays: 1 })).rejects.toThrow(/hours \(100\) must fit within maxAgeDays/);
     await expect(run('bad-5', { codec: 'zstd' })).rejects.toThrow(/codec must be one of null, deflate, snappy/);
+  });
+});
+
+const schemasDir = path.join(repo, 'schemas');
+(haveCatalogue && fs.existsSync(schemasDir) ? describe : describe.skip)('catalogue fallback from the checked-in schemas/', () => {
+  test('has the same types, fields and optionality as the reference catalogue', () => {
+    const ref = loadCatalogue(cataloguePath);
+    const fromSchemas = loadCatalogueFromSchemas(schemasDir);
+    const shape = (cat: CatalogueEventType[]) =>
+      cat
+        .map((t) => ({ type: t.type, status: t.status, fields: t.fields.map((f) => `${f.name}:${f.optional}`).sort() }))
+        .sort((a, b) => a.type.localeCompare(b.type));
+    expect(shape(fromSchemas)).toEqual(shape(ref));
+  });
+
+  test('an export generated from it decodes', async () => {
+    const dir = tmpDir('fallback');
+    try {
+      const r = await generateSampleExport({ out: dir, totalEvents: 50, now: NOW, types: ['users.behaviors.Purchase'], catalogue: loadCatalogueFromSchemas(schemasDir) });
+      let n = 0;
+      for (const f of r.files) n += (await decodeFile(f)).records.length;
+      expect(n).toBe(50);
+      expect(r.catalogueSource).toBe('caller-supplied catalogue');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
