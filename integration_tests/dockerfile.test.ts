@@ -36,6 +36,11 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('every file or folder it copies from the build context exists', () => {
+    const sources = [...stages.values()].flatMap((s) => s.copies.filter((c) => !c.from).flatMap((c) => c.sources));
+    for (const source of new Set(sources)) expect([source, fs.existsSync(path.join(REPO_ROOT, source))]).toEqual([source, true]);
+  });
+
   it('copies nothing that .dockerignore leaves out of the build context', () => {
     const ignored = fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     const toRegex = (p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(?:.*/)?').replace(/\*/g, '[^/]*')}(?:/.*)?$`);
