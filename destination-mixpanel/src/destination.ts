@@ -9,13 +9,22 @@ import { BatchSender } from './delivery/batch-sender';
 import { ImportClient } from './delivery/import-client';
 import { createMapper } from './mapping';
 import { validateEvent } from './validation';
-import { WritePipeline } from './write-pipeline';
+import { WritePipeline, type RejectedRecord } from './write-pipeline';
+
+export type { RejectedRecord } from './write-pipeline';
+
+export interface MixpanelDestinationOptions {
+  /** Called for every rejected record (the sync runner writes them to a file). */
+  onRejected?: (rejected: RejectedRecord) => void;
+}
 
 export class MixpanelDestination implements Destination {
   readonly name = 'destination-mixpanel';
   readonly singerName = 'target-mixpanel';
   readonly description = "Sends records to Mixpanel's /import API, named and shaped as Braze's Mixpanel for Currents export does.";
   readonly version = '0.1.0';
+
+  constructor(private readonly options: MixpanelDestinationOptions = {}) {}
 
   spec(): ConnectorSpecification {
     return specJson as unknown as ConnectorSpecification;
@@ -35,6 +44,7 @@ export class MixpanelDestination implements Destination {
       validate: validateEvent,
       deliver: (lines, signal) => sender.deliver(lines, signal),
       hostLabel: client.hostLabel,
+      onRejected: this.options.onRejected,
     });
     out.log.info(`Sending to ${client.hostLabel} (${settings.auth.method} auth): up to ${delivery.batchSize} events per request, ${delivery.concurrency} requests in flight.`);
     try {

@@ -24,6 +24,16 @@ export interface PipelineDeps {
   deliver: DeliverFn;
   /** Used in the credentials error message, e.g. "api.mixpanel.com". */
   hostLabel: string;
+  /** Receives every rejected record with its reason (e.g. the sync runner writes them to a file). */
+  onRejected?: (rejected: RejectedRecord) => void;
+}
+
+/** A record that was not stored, why, and what it looked like (the event without its token, or the source record). */
+export interface RejectedRecord {
+  stream?: string;
+  reason: string;
+  detail?: string;
+  record: unknown;
 }
 
 const MIXPANEL_REJECTED = 'rejected_by_mixpanel';
@@ -89,12 +99,16 @@ export class WritePipeline {
       mapped = this.deps.map(stream, data);
     } catch (err) {
       // A record the mapper cannot handle must not end the sync: it is rejected and shown in the summary.
-      this.ledger.recordRejected('mapping_error', (err as Error)?.message ?? String(err), stream, () => data);
+      const detail = (err as Error)?.message ?? String(err);
+      this.ledger.recordRejected('mapping_error', detail, stream, () => data);
+      this.ledger.countEvent(stream, 'rejected');
       this.sequencer.recordRejected();
+      this.deps.onRejected?.({ stream, reason: 'mapping_error', detail, record: data });
       return;
     }
     if (mapped.outcome === 'skipped') {
       this.ledger.recordSkipped(mapped.reason, mapped.detail, stream, () => data);
+      this.ledger.countEvent(stream, 'skipped');
       return;
     }
     if (mapped.warnings) for (const w of mapped.warnings) this.ledger.recordWarning(w);
@@ -112,13 +126,15 @@ export class WritePipeline {
       return;
     }
     if (this.open.length > 0 && this.open.bytesWith(bytes) > this.settings.maxBatchBytes) await this.sealOpenBatch();
-    this.open.add(line, bytes, this.sequencer.interval, now);
+    this.open.add(line, bytes, this.sequencer.interval, now, event.event, stream);
     if (this.open.length >= this.settings.batchSize) await this.sealOpenBatch();
   }
 
   private rejectLocally(reason: string, detail: string, stream: string, event: MixpanelEvent): void {
     this.ledger.recordRejected(reason, detail, stream, () => withoutToken(event));
+    this.ledger.countEvent(event.event, 'rejected');
     this.sequencer.recordRejected();
+    this.deps.onRejected?.({ stream, reason, detail, record: withoutToken(event) });
   }
 
   /** The last batch holding records received so far: the open one if it has records, else the last sealed one. */
@@ -143,13 +159,26 @@ export class WritePipeline {
 
   private settle(batch: Batch, rejections: RecordRejection[]): void {
     const rejectedByInterval = new Map<number, number>();
+    const rejected = new Set<number>();
     for (const r of rejections) {
       const interval = batch.tagOf(r.index);
+      rejected.add(r.index);
       rejectedByInterval.set(interval, (rejectedByInterval.get(interval) ?? 0) + 1);
-      this.ledger.recordRejected(MIXPANEL_REJECTED, r.message, undefined, () => withoutToken(safeParse(batch.lines[r.index])));
+      const stream = batch.streams[r.index] || undefined;
+      this.ledger.recordRejected(MIXPANEL_REJECTED, r.message, stream, () => withoutToken(safeParse(batch.lines[r.index])));
+      this.ledger.countEvent(batch.eventNames[r.index], 'rejected');
+      this.deps.onRejected?.({ stream, reason: MIXPANEL_REJECTED, detail: r.message, record: withoutToken(safeParse(batch.lines[r.index])) });
     }
     this.ledger.recordImported(batch.length - rejections.length);
+    this.countImportedByEvent(batch, rejected);
     this.sequencer.batchCompleted(batch.seq, batch.countsByTag(), rejectedByInterval);
+  }
+
+  private countImportedByEvent(batch: Batch, rejected: Set<number>): void {
+    const counts = new Map<string, number>();
+    const names = batch.eventNames;
+    for (let i = 0; i < names.length; i++) if (!rejected.has(i)) counts.set(names[i], (counts.get(names[i]) ?? 0) + 1);
+    for (const [name, n] of counts) this.ledger.countEvent(name, 'imported', n);
   }
 
   private startFlushTimer(): void {

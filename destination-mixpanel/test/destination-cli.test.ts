@@ -121,6 +121,9 @@ describe('destination-mixpanel write (Airbyte)', () => {
     expect(acc.rejectedByReason.invalid_distinct_id.count).toBe(1);
     expect(acc.rejectedByReason.time_out_of_range.count).toBe(1);
     expect(acc.skippedByReason.no_external_user_id.count).toBe(1);
+    expect(acc.byEvent['Email Open']).toEqual({ imported: 3, rejected: 0, skipped: 0 });
+    expect(acc.byEvent['[Braze Custom Event] Level Up']).toEqual({ imported: 1, rejected: 2, skipped: 0 });
+    expect(acc.byEvent.users_behaviors_customevent).toEqual({ imported: 0, rejected: 0, skipped: 1 });
     expect(receiver.uniqueEvents()).toHaveLength(5);
     // Sent with the right auth, gzip and strict mode; the token travels inside events only.
     const req = receiver.requests()[0];

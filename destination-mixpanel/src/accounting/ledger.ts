@@ -18,7 +18,19 @@ export interface AccountingSummary {
   rejectedByReason: Record<string, ReasonTally>;
   skippedByReason: Record<string, ReasonTally>;
   warnings: Record<string, number>;
+  /** Per Mixpanel event name (skipped records, which have none, under their stream name). */
+  byEvent: Record<string, EventOutcome>;
 }
+
+export interface EventOutcome {
+  imported: number;
+  rejected: number;
+  skipped: number;
+}
+
+/** Distinct warning texts kept; later ones are counted under one key so a noisy input cannot grow memory. */
+const MAX_WARNING_KINDS = 50;
+const MAX_EVENT_NAMES = 10_000;
 
 export class Ledger {
   received = 0;
@@ -28,6 +40,7 @@ export class Ledger {
   private readonly rejected = new Map<string, ReasonTally>();
   private readonly skipped = new Map<string, ReasonTally>();
   private readonly warnings = new Map<string, number>();
+  private readonly byEvent = new Map<string, EventOutcome>();
 
   recordImported(n: number): void {
     this.imported += n;
@@ -45,7 +58,19 @@ export class Ledger {
   }
 
   recordWarning(warning: string): void {
-    this.warnings.set(warning, (this.warnings.get(warning) ?? 0) + 1);
+    const key = this.warnings.has(warning) || this.warnings.size < MAX_WARNING_KINDS ? warning : '(other warnings)';
+    this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
+  }
+
+  /** Per-event-name tally for the end-of-sync table. */
+  countEvent(name: string, outcome: keyof EventOutcome, n = 1): void {
+    let tally = this.byEvent.get(name);
+    if (!tally) {
+      if (this.byEvent.size >= MAX_EVENT_NAMES) name = '(other event names)';
+      tally = this.byEvent.get(name);
+      if (!tally) this.byEvent.set(name, (tally = { imported: 0, rejected: 0, skipped: 0 }));
+    }
+    tally[outcome] += n;
   }
 
   get rejectedCount(): number {
@@ -65,6 +90,7 @@ export class Ledger {
       rejectedByReason: Object.fromEntries(this.rejected),
       skippedByReason: Object.fromEntries(this.skipped),
       warnings: Object.fromEntries(this.warnings),
+      byEvent: Object.fromEntries(this.byEvent),
     };
   }
 }

@@ -5,6 +5,9 @@
  */
 export class Batch {
   readonly lines: string[] = [];
+  /** Per record: the Mixpanel event name and the source stream (shared string references, no copies). */
+  readonly eventNames: string[] = [];
+  readonly streams: string[] = [];
   bytes = 0;
   /** Index of the first record of each run with the same tag, and that tag. */
   private readonly segmentStarts: number[] = [];
@@ -22,7 +25,7 @@ export class Batch {
     return this.bytes + lineBytes + (this.lines.length > 0 ? 1 : 0);
   }
 
-  add(line: string, lineBytes: number, tag: number, now: number): void {
+  add(line: string, lineBytes: number, tag: number, now: number, eventName = '', stream = ''): void {
     if (this.lines.length === 0) this.openedAt = now;
     this.bytes = this.bytesWith(lineBytes);
     const last = this.segmentTags.length - 1;
@@ -31,6 +34,8 @@ export class Batch {
       this.segmentTags.push(tag);
     }
     this.lines.push(line);
+    this.eventNames.push(eventName);
+    this.streams.push(stream);
   }
 
   tagOf(index: number): number {

@@ -1,0 +1,269 @@
+/**
+ * Destination benchmark (DESIGN §6): how fast `bin/destination-mixpanel write` turns Airbyte RECORD messages
+ * of Currents-shaped data into gzip'd /import requests, and how much memory it needs.
+ *
+ * 1. Builds (once, cached) a transcript of N RECORD messages (default 300 000) from our sample-export record
+ *    generator — ten common Currents types, Braze-like field values — with a STATE every 5 000 records, as a
+ *    source checkpointing per file would.
+ * 2. Starts the local receiver in fast mode (it only counts events, so it is not what is measured) in this
+ *    process and pipes the transcript into the destination as a child process.
+ * 3. Reports events/s = records ÷ wall time (spawn → exit, start-up included) and the child's peak RSS (from
+ *    `/usr/bin/time -v` when present, else by polling VmHWM in /proc/<pid>/status).
+ *
+ * Targets: ≥ 50 000 events/s, ≤ 256 MB. Run: `node dist/bench/destination-bench.js [--events N] [--gzip-level L]
+ *   [--batch-size B] [--concurrency C] [--fresh] [--json]`
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { loadCatalogue } from '../tools/sample-export/catalogue';
+import { Prng } from '../tools/sample-export/prng';
+import { RecordFactory } from '../tools/sample-export/record-factory';
+import { buildWorld } from '../tools/sample-export/world';
+import { streamName } from '../tools/sample-export/options';
+import { startMixpanelReceiver, DEFAULT_CREDENTIALS } from '../test-support/mixpanel-receiver';
+
+export const DESTINATION_TARGETS = { eventsPerSecond: 50_000, peakRssMb: 256 };
+
+/** Ten common types, weighted roughly like a messaging workspace's traffic. */
+const TYPE_MIX: Array<[string, number]> = [
+  ['users.messages.email.Send', 20],
+  ['users.messages.email.Delivery', 18],
+  ['users.messages.email.Open', 12],
+  ['users.messages.email.Click', 4],
+  ['users.messages.pushnotification.Send', 14],
+  ['users.messages.pushnotification.Open', 3],
+  ['users.behaviors.CustomEvent', 14],
+  ['users.behaviors.Purchase', 3],
+  ['users.behaviors.app.SessionStart', 9],
+  ['users.messages.inappmessage.Impression', 3],
+];
+
+export interface DestinationBenchOptions {
+  events?: number;
+  gzipLevel?: number;
+  batchSize?: number;
+  concurrency?: number;
+  stateEvery?: number;
+  cacheDir?: string;
+  fresh?: boolean;
+  print?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface DestinationBenchResult {
+  records: number;
+  imported: number;
+  skipped: number;
+  rejected: number;
+  statesEchoed: number;
+  wallSeconds: number;
+  eventsPerSecond: number;
+  peakRssMb: number;
+  rssMethod: '/usr/bin/time -v' | '/proc VmHWM polling';
+  transcriptMb: number;
+  requests: number;
+  settings: { gzipLevel: number; batchSize: number; concurrency: number };
+  exitCode: number | null;
+  targets: typeof DESTINATION_TARGETS;
+  meetsThroughput: boolean;
+  meetsMemory: boolean;
+}
+
+function repoRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'bin'))) return dir;
+  }
+  throw new Error('repository root not found');
+}
+
+/**
+ * Writes `count` RECORD lines (with a STATE every `stateEvery`) to `file`, streaming. Event times fall in the
+ * last two days so Mixpanel's time window accepts them; ids are deterministic per seed.
+ */
+export async function writeCurrentsTranscript(file: string, count: number, stateEvery = 5000, seed = 'destination-bench'): Promise<void> {
+  const catalogue = new Map(loadCatalogue().map((t) => [t.type, t]));
+  const rng = new Prng(seed);
+  const world = buildWorld(rng.fork('world'), { users: 20_000, anonymousFraction: 0.05 });
+  const factories = TYPE_MIX.map(([type, weight]) => {
+    const spec = catalogue.get(type);
+    if (!spec) throw new Error(`catalogue has no ${type}`);
+    return { type, weight, stream: streamName(type), factory: new RecordFactory(spec, world, rng.fork(type), { invalidPropertiesFraction: 0.01 }) };
+  });
+  const totalWeight = factories.reduce((n, f) => n + f.weight, 0);
+  const idRng = rng.fork('ids');
+  const nowSec = Math.floor(Date.now() / 1000);
+  const out = fs.createWriteStream(file);
+  let lines: string[] = [];
+  let states = 0;
+  const emittedAt = Date.now();
+  for (let i = 0; i < count; i++) {
+    let pick = idRng.next() % totalWeight;
+    const f = factories.find((x) => (pick -= x.weight) < 0)!;
+    const time = nowSec - 2 * 86_400 + Math.floor((i / count) * 2 * 86_400);
+    const data = f.factory.make(idRng.uuid(), time, 1) as Record<string, unknown>;
+    data._event_type = f.type;
+    data._source_key = `currents/dataexport.prod-01.S3.integration.bench/event_type=${f.type}/date=bench/${Math.floor(i / stateEvery)}.avro`;
+    lines.push(JSON.stringify({ type: 'RECORD', record: { stream: f.stream, data, emitted_at: emittedAt } }));
+    if ((i + 1) % stateEvery === 0 || i === count - 1) {
+      lines.push(JSON.stringify({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: f.stream }, stream_state: { files_done: ++states } } } }));
+    }
+    if (lines.length >= 1000) {
+      if (!out.write(lines.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+      lines = [];
+    }
+  }
+  if (lines.length) out.write(lines.join('\n') + '\n');
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+function hasGnuTime(): boolean {
+  const p = spawnSync('/usr/bin/time', ['-v', 'true'], { encoding: 'utf8' });
+  return p.status === 0 && /Maximum resident set size/.test(p.stderr);
+}
+
+function readVmHwmKb(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function benchDestination(opts: DestinationBenchOptions = {}): Promise<DestinationBenchResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const events = opts.events ?? 300_000;
+  const settings = { gzipLevel: opts.gzipLevel ?? 1, batchSize: opts.batchSize ?? 2000, concurrency: opts.concurrency ?? 10 };
+  const root = repoRoot();
+  const cacheDir = opts.cacheDir ?? path.join(os.tmpdir(), 'mixpanel-destination-bench');
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const transcript = path.join(cacheDir, `currents-${events}.jsonl`);
+  if (opts.fresh || !fs.existsSync(transcript)) {
+    const t0 = Date.now();
+    log(`building a transcript of ${events} records into ${transcript} ...`);
+    await writeCurrentsTranscript(transcript + '.tmp', events, opts.stateEvery ?? 5000);
+    fs.renameSync(transcript + '.tmp', transcript);
+    log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const transcriptMb = fs.statSync(transcript).size / 1048576;
+
+  const receiver = await startMixpanelReceiver({ fast: true });
+  const config = path.join(cacheDir, 'config.json');
+  const catalog = path.join(cacheDir, 'catalog.json');
+  fs.writeFileSync(config, JSON.stringify({
+    credentials: { auth_type: 'api_secret', api_secret: DEFAULT_CREDENTIALS.apiSecrets[0] },
+    project_token: DEFAULT_CREDENTIALS.projectTokens[0],
+    api_host: receiver.url,
+    gzip_level: settings.gzipLevel,
+    batch_size: settings.batchSize,
+    concurrency: settings.concurrency,
+  }));
+  fs.writeFileSync(catalog, JSON.stringify({ streams: [] }));
+
+  try {
+    const gnuTime = hasGnuTime();
+    const bin = path.join(root, 'bin', 'destination-mixpanel');
+    const args = ['write', '--config', config, '--catalog', catalog];
+    const started = process.hrtime.bigint();
+    const child = gnuTime
+      ? spawn('/usr/bin/time', ['-v', process.execPath, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    fs.createReadStream(transcript).pipe(child.stdin);
+    let statesEchoed = 0;
+    let accountingLine = '';
+    let rest = '';
+    let errorText = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const text = rest + chunk;
+      const lines = text.split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('{"type":"STATE"')) statesEchoed++;
+        else if (line.includes('mixpanel_destination_accounting')) accountingLine = line;
+        else if (line.includes('"ERROR"')) errorText += line + '\n';
+      }
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    let peakKb = 0;
+    const poll = gnuTime ? undefined : setInterval(() => (peakKb = Math.max(peakKb, readVmHwmKb(child.pid!) ?? 0)), 50);
+    const exitCode: number | null = await new Promise((resolve) => child.on('close', resolve));
+    if (poll) clearInterval(poll);
+    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (gnuTime) {
+      const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
+      peakKb = m ? Number(m[1]) : 0;
+    }
+    if (exitCode !== 0) throw new Error(`destination exited ${exitCode}: ${(errorText || stderr).slice(-1500)}`);
+    const acc = accountingLine ? JSON.parse(JSON.parse(accountingLine).trace.analytics.value) : {};
+    const result: DestinationBenchResult = {
+      records: acc.received ?? events,
+      imported: acc.imported ?? 0,
+      skipped: acc.skipped ?? 0,
+      rejected: acc.rejected ?? 0,
+      statesEchoed,
+      wallSeconds,
+      eventsPerSecond: events / wallSeconds,
+      peakRssMb: peakKb / 1024,
+      rssMethod: gnuTime ? '/usr/bin/time -v' : '/proc VmHWM polling',
+      transcriptMb,
+      requests: receiver.stats().requests,
+      settings,
+      exitCode,
+      targets: DESTINATION_TARGETS,
+      meetsThroughput: events / wallSeconds >= DESTINATION_TARGETS.eventsPerSecond,
+      meetsMemory: peakKb / 1024 <= DESTINATION_TARGETS.peakRssMb,
+    };
+    if (receiver.stats().eventsImported !== result.imported) {
+      throw new Error(`the receiver counted ${receiver.stats().eventsImported} events but the destination reported ${result.imported} imported`);
+    }
+    if (opts.print ?? true) printResult(result);
+    return result;
+  } finally {
+    await receiver.close();
+  }
+}
+
+function printResult(r: DestinationBenchResult): void {
+  const lines = [
+    `destination-mixpanel write: ${r.records} records (${r.transcriptMb.toFixed(0)} MB transcript) → ${r.imported} imported, ${r.skipped} skipped, ${r.rejected} rejected; ${r.statesEchoed} states echoed; ${r.requests} requests`,
+    `  settings: gzip level ${r.settings.gzipLevel}, batch ${r.settings.batchSize}, concurrency ${r.settings.concurrency}`,
+    `  ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} events/s (${r.wallSeconds.toFixed(2)} s wall, start-up included; target ≥ ${r.targets.eventsPerSecond.toLocaleString('en-US')}) ${r.meetsThroughput ? 'OK' : 'BELOW TARGET'}`,
+    `  peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.rssMethod}; target ≤ ${r.targets.peakRssMb}) ${r.meetsMemory ? 'OK' : 'ABOVE TARGET'}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string' },
+      'gzip-level': { type: 'string' },
+      'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
+      fresh: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  benchDestination({
+    events: num(values.events),
+    gzipLevel: num(values['gzip-level']),
+    batchSize: num(values['batch-size']),
+    concurrency: num(values.concurrency),
+    fresh: values.fresh,
+    print: !values.json,
+  }).then(
+    (r) => {
+      if (values.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    },
+    (err) => {
+      process.stderr.write(`destination bench failed: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
