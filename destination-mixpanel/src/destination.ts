@@ -42,7 +42,7 @@ export class MixpanelDestination implements Destination {
     const pipeline = new WritePipeline(delivery, out, {
       map: createMapper(settings.mapping),
       validate: validateEvent,
-      deliver: (lines, signal) => sender.deliver(lines, signal),
+      deliver: (lines, signal, byteLength) => sender.deliver(lines, signal, byteLength),
       hostLabel: client.hostLabel,
       onRejected: this.options.onRejected,
     });

@@ -55,23 +55,13 @@ export class WritePipeline {
   async run(input: AsyncIterable<AirbyteMessage>): Promise<AccountingSummary> {
     this.startFlushTimer();
     const iterator = input[Symbol.asyncIterator]();
-    const failed = this.dispatcher.failed.then((): typeof FAILED => FAILED);
+    const consuming = this.consume(iterator);
     try {
-      for (;;) {
-        // Race the input against a delivery failure so a 401 stops the sync even while the source is quiet.
-        const next = await Promise.race([iterator.next(), failed]);
-        if (next === FAILED || this.dispatcher.failure) break;
-        if (next.done) break;
-        const message = next.value;
-        if (message.type === 'RECORD') await this.onRecord(message.record.stream, message.record.data);
-        else if (message.type === 'STATE') this.sequencer.stateReceived(message.state, this.barrier());
-      }
-      if (!this.dispatcher.failure) {
-        await this.sealOpenBatch();
-        await this.dispatcher.drain();
-      }
+      // One race for the whole run (not one per message, which would pile reactions onto a promise that
+      // never settles): a delivery failure such as a 401 ends the sync even while the source is quiet.
+      await Promise.race([consuming, this.dispatcher.failed]);
     } catch (err) {
-      if (!(err instanceof DeliveryFailure) && !this.dispatcher.failure) {
+      if (!this.dispatcher.failure) {
         this.dispatcher.stop(err instanceof Error ? err : new Error(String(err)));
         this.sequencer.halt();
         throw err;
@@ -80,6 +70,7 @@ export class WritePipeline {
       this.stopFlushTimer();
     }
     if (this.dispatcher.failure) {
+      consuming.catch(() => undefined); // still waiting for input; it stops at the next message
       this.sequencer.halt();
       void iterator.return?.();
       await this.sequencer.flushed().catch(() => undefined);
@@ -89,6 +80,26 @@ export class WritePipeline {
     await this.sequencer.flushed();
     if (this.sequencer.statesWaiting > 0) throw new Error(`internal: ${this.sequencer.statesWaiting} state(s) still waiting after all batches completed`);
     return this.reportAccounting(true);
+  }
+
+  /** Reads all input, then sends what is left and waits for every batch. Returns early after a delivery failure. */
+  private async consume(iterator: AsyncIterator<AirbyteMessage>): Promise<void> {
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done || this.dispatcher.failure) break;
+        const message = next.value;
+        if (message.type === 'RECORD') await this.onRecord(message.record.stream, message.record.data);
+        else if (message.type === 'STATE') this.sequencer.stateReceived(message.state, this.barrier());
+      }
+      if (!this.dispatcher.failure) {
+        await this.sealOpenBatch();
+        await this.dispatcher.drain();
+      }
+    } catch (err) {
+      // The dispatcher's own failure (thrown by submit/drain) is reported by run(); anything else is ours to raise.
+      if (!this.dispatcher.failure) throw err;
+    }
   }
 
   private async onRecord(stream: string, data: JsonObject): Promise<void> {
@@ -226,8 +237,6 @@ export class WritePipeline {
     return new ConnectorError(`Delivery to Mixpanel failed: ${err.message}`);
   }
 }
-
-const FAILED = Symbol('failed');
 
 function withoutToken(event: unknown): unknown {
   if (!event || typeof event !== 'object') return event;

@@ -4,7 +4,7 @@
  * record by record. Ends with per-record rejections, or throws DeliveryFailure when the sync must stop.
  */
 import type { Logger } from '../../../connector-kit/logger';
-import { compressBody } from './compress';
+import { compressBody, ndjsonBody } from './compress';
 import type { ImportClient, ImportReply } from './import-client';
 import { errorMessageOf, interpretBadRequest, RecordRejection } from './import-response';
 import { retryDelayMs, sleep } from './backoff';
@@ -33,8 +33,8 @@ export class BatchSender {
   constructor(private readonly client: ImportClient, private readonly options: BatchSenderOptions, private readonly log: Logger) {}
 
   /** Returns the rejected records (indexes into `lines`); all others were imported. */
-  async deliver(lines: string[], signal: AbortSignal): Promise<RecordRejection[]> {
-    const body = await compressBody(lines.length === 1 ? lines[0] : lines.join('\n'), this.options.gzipLevel);
+  async deliver(lines: string[], signal: AbortSignal, byteLength?: number): Promise<RecordRejection[]> {
+    const body = await compressBody(ndjsonBody(lines, byteLength), this.options.gzipLevel);
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) throw new DeliveryFailure('aborted', 'delivery stopped');

@@ -7,7 +7,8 @@ import type { Batch } from './batch';
 import { DeliveryFailure } from './batch-sender';
 import type { RecordRejection } from './import-response';
 
-export type DeliverFn = (lines: string[], signal: AbortSignal) => Promise<RecordRejection[]>;
+/** `byteLength` = exact UTF-8 size of the NDJSON body, when known. */
+export type DeliverFn = (lines: string[], signal: AbortSignal, byteLength?: number) => Promise<RecordRejection[]>;
 
 export class Dispatcher {
   private inFlight = 0;
@@ -58,7 +59,7 @@ export class Dispatcher {
     while (!this.failureValue && this.inFlight < this.concurrency && this.queue.length > 0) {
       const batch = this.queue.shift()!;
       this.inFlight++;
-      this.deliver(batch.lines, this.abort.signal).then(
+      this.deliver(batch.lines, this.abort.signal, batch.bytes).then(
         (rejections) => {
           this.inFlight--;
           if (this.failureValue) return;
