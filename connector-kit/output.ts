@@ -1,7 +1,9 @@
 /**
  * Line output with backpressure. Lines are gathered into chunks (fewer syscalls), every chunk is redacted,
  * and `write` resolves only when the underlying stream has drained, so a fast producer never buffers
- * without bound when stdout is a pipe (Node writes to pipes asynchronously).
+ * without bound when stdout is a pipe (Node writes to pipes asynchronously). Whatever is queued is also
+ * written as soon as the event loop turns, so a quiet producer's last line (e.g. an acknowledged STATE)
+ * never waits for the chunk to fill.
  */
 import type { Writable } from 'stream';
 import type { Redactor } from './redact';
@@ -12,6 +14,7 @@ export class LineWriter {
   private pending: string[] = [];
   private pendingLength = 0;
   private draining: Promise<void> | null = null;
+  private idleFlush: NodeJS.Immediate | null = null;
 
   constructor(private readonly stream: Writable, private readonly redact: Redactor) {}
 
@@ -20,6 +23,10 @@ export class LineWriter {
     this.pending.push(line);
     this.pendingLength += line.length + 1;
     if (this.pendingLength >= CHUNK_BYTES) return this.flushChunk();
+    if (!this.idleFlush) this.idleFlush = setImmediate(() => {
+      this.idleFlush = null;
+      if (this.pending.length > 0) void this.flushChunk();
+    });
     if (this.draining) return this.draining;
   }
 
@@ -36,6 +43,8 @@ export class LineWriter {
   }
 
   private flushChunk(): Promise<void> | void {
+    if (this.idleFlush) clearImmediate(this.idleFlush);
+    this.idleFlush = null;
     const chunk = this.redact(this.pending.join('\n') + '\n');
     this.pending = [];
     this.pendingLength = 0;

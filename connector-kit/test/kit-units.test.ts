@@ -130,6 +130,16 @@ describe('LineWriter backpressure', () => {
     expect(resolved).toBe(true);
     expect(written[0].split('\n').length - 1).toBe(i + 1);
   });
+  it('writes a lone line once the event loop turns, without waiting for a full chunk', async () => {
+    const sink = new PassThrough();
+    const chunks: string[] = [];
+    sink.on('data', (d) => chunks.push(d.toString()));
+    const writer = new LineWriter(sink, (t) => t);
+    void writer.writeLine('{"type":"STATE"}');
+    expect(chunks).toEqual([]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(chunks.join('')).toBe('{"type":"STATE"}\n');
+  });
   it('redacts whole chunks and ends every line with a newline', async () => {
     const sink = new PassThrough();
     const chunks: string[] = [];
