@@ -1,0 +1,46 @@
+/**
+ * Progress while a sync runs: an updating status line on a terminal, a log line every `intervalMs` otherwise
+ * (cron, CI, pipes), so long syncs never look stuck.
+ */
+export interface ProgressCounts {
+  files: number;
+  events: number;
+  acknowledged: number;
+  rejected: number;
+  skipped: number;
+}
+
+export class Progress {
+  readonly counts: ProgressCounts = { files: 0, events: 0, acknowledged: 0, rejected: 0, skipped: 0 };
+  private readonly started = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private lastLineLength = 0;
+
+  constructor(private readonly stream: NodeJS.WriteStream, private readonly intervalMs = stream.isTTY ? 250 : 10_000) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.render(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.stream.isTTY && this.lastLineLength > 0) this.stream.write(`\r${' '.repeat(this.lastLineLength)}\r`);
+  }
+
+  line(): string {
+    const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
+    const c = this.counts;
+    return `files ${c.files} | events read ${c.events} | acknowledged ${c.acknowledged} | rejected ${c.rejected} | skipped ${c.skipped} | ${Math.round(c.events / seconds)} events/s | ${seconds.toFixed(0)} s`;
+  }
+
+  private render(): void {
+    const text = this.line();
+    if (this.stream.isTTY) {
+      this.stream.write(`\r${text.padEnd(this.lastLineLength)}`);
+      this.lastLineLength = text.length;
+    } else {
+      this.stream.write(`${new Date().toISOString()} progress: ${text}\n`);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/** Runs one sync from a validated config and prints the summary; returns the process exit code. */
+import { ConnectorError } from '../../connector-kit/errors';
+import type { Logger } from '../../connector-kit/logger';
+import { Progress } from './progress';
+import { runSync, type SyncResult } from './run-sync';
+import { summaryTable } from './summary';
+import type { SyncSettings } from './sync-config';
+
+export async function syncAndReport(settings: SyncSettings, log: Logger, print: (text: string) => void): Promise<{ code: number; result?: SyncResult }> {
+  const progress = new Progress(process.stderr);
+  progress.start();
+  try {
+    const result = await runSync(settings, log, progress);
+    progress.stop();
+    print(`\n${summaryTable(result.accounting)}\n`);
+    print(`Progress saved in ${settings.stateFile}; rejected records (if any) in ${settings.rejectedFile}.`);
+    return { code: 0, result };
+  } catch (err) {
+    progress.stop();
+    const known = err instanceof ConnectorError;
+    log.error(`Sync failed${known ? ` (${err.failureType})` : ''}: ${(err as Error)?.message ?? String(err)}`);
+    log.error(`Progress up to the last acknowledged record is saved in ${settings.stateFile}; run the same command again to resume.`);
+    if (!known && process.env.LOG_LEVEL === 'debug') log.debug(String((err as Error)?.stack));
+    return { code: 1 };
+  }
+}

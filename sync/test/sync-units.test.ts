@@ -1,0 +1,78 @@
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { Channel } from '../src/channel';
+import { StateFile } from '../src/state-file';
+import { summaryTable } from '../src/summary';
+import { buildSyncSpec } from '../../tools/build-sync-spec';
+import { REPO_ROOT } from '../../test-support/run-cli';
+
+describe('Channel', () => {
+  it('delivers items in order and makes the producer wait while full', async () => {
+    const channel = new Channel<number>(4);
+    const waits: boolean[] = [];
+    for (let i = 0; i < 4; i++) waits.push(channel.push(i) instanceof Promise);
+    expect(waits).toEqual([false, false, false, true]);
+    const received: number[] = [];
+    const consumer = (async () => {
+      for await (const n of channel) received.push(n);
+    })();
+    await new Promise((r) => setImmediate(r));
+    await channel.push(4);
+    channel.close();
+    await consumer;
+    expect(received).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('abort makes a waiting and any later push fail with the reason', async () => {
+    const channel = new Channel<number>(1);
+    const waiting = channel.push(1) as Promise<void>;
+    const failure = new Error('destination failed');
+    channel.abort(failure);
+    await expect(waiting).rejects.toBe(failure);
+    expect(() => channel.push(2)).toThrow('destination failed');
+  });
+});
+
+describe('StateFile', () => {
+  it('keeps the latest acknowledged state per stream in the array form and reloads it', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'state-')), 'nested', 'state.json');
+    const states = new StateFile(file);
+    expect(states.load().size).toBe(0);
+    const message = (name: string, w: number) => ({ type: 'STREAM' as const, stream: { stream_descriptor: { name }, stream_state: { w } } });
+    states.save(message('a', 1));
+    states.save(message('b', 1));
+    states.save(message('a', 2));
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual([message('a', 2), message('b', 1)]);
+    expect([...new StateFile(file).load()]).toEqual([['a', { w: 2 }], ['b', { w: 1 }]]);
+    expect(fs.existsSync(`${file}.tmp`)).toBe(false);
+  });
+
+  it('explains a damaged state file', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'state-')), 'state.json');
+    fs.writeFileSync(file, '[{"type":');
+    expect(() => new StateFile(file).load()).toThrow(/is not valid JSON .*delete it/);
+  });
+});
+
+describe('sync spec', () => {
+  it('the checked-in spec.json is composed from the two connector specs (run tools/build-sync-spec after changing them)', () => {
+    const checkedIn = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'spec.json'), 'utf8'));
+    expect(checkedIn).toEqual(buildSyncSpec(REPO_ROOT));
+  });
+});
+
+describe('summary table', () => {
+  it('lists every event name and the totals that add up', () => {
+    const text = summaryTable({
+      received: 6, imported: 3, rejected: 1, skipped: 2,
+      rejectedByReason: { time_out_of_range: { count: 1 } },
+      skippedByReason: { no_external_user_id: { count: 2 } },
+      byEvent: { 'Email Open': { imported: 2, rejected: 1, skipped: 1 }, 'Push Notification Send': { imported: 1, rejected: 0, skipped: 1 } },
+    });
+    expect(text).toMatch(/^Email Open\s+2\s+1\s+1$/m);
+    expect(text).toMatch(/^TOTAL\s+3\s+1\s+2$/m);
+    expect(text).toContain('  time_out_of_range: 1');
+    expect(text).toContain('Received 6 = sent 3 + rejected 1 + skipped 2');
+  });
+});
