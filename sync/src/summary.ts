@@ -14,7 +14,11 @@ export interface DestinationAccounting {
 }
 
 export function summaryTable(accounting: DestinationAccounting): string {
-  const rows = Object.entries(accounting.byEvent ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  // Rows that reached Mixpanel's side (sent or rejected) form the table; skipped records have no event name
+  // (they never got one), so they are listed per stream below it.
+  const all = Object.entries(accounting.byEvent ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const rows = all.filter(([, o]) => o.imported + o.rejected > 0);
+  const skippedOnly = all.filter(([, o]) => o.imported + o.rejected === 0 && o.skipped > 0);
   const header = ['Mixpanel event', 'sent', 'rejected', 'skipped'];
   const body = rows.map(([name, o]) => [name, String(o.imported), String(o.rejected), String(o.skipped)]);
   body.push(['TOTAL', String(accounting.imported), String(accounting.rejected), String(accounting.skipped)]);
@@ -25,6 +29,7 @@ export function summaryTable(accounting: DestinationAccounting): string {
     Object.keys(map).length ? [``, `${title}:`, ...Object.entries(map).map(([reason, t]) => `  ${reason}: ${t.count}`)] : [];
   return [
     ...lines,
+    ...(skippedOnly.length ? ['', 'Skipped streams (nothing sent):', ...skippedOnly.map(([name, o]) => `  ${name}: ${o.skipped}`)] : []),
     ...reasons('Rejected, by reason', accounting.rejectedByReason),
     ...reasons('Skipped, by reason', accounting.skippedByReason),
     ...(accounting.warnings && Object.keys(accounting.warnings).length ? ['', 'Warnings (events still sent):', ...Object.entries(accounting.warnings).map(([w, n]) => `  ${w}: ${n}`)] : []),

@@ -68,9 +68,12 @@ describe('summary table', () => {
       received: 6, imported: 3, rejected: 1, skipped: 2,
       rejectedByReason: { time_out_of_range: { count: 1 } },
       skippedByReason: { no_external_user_id: { count: 2 } },
-      byEvent: { 'Email Open': { imported: 2, rejected: 1, skipped: 1 }, 'Push Notification Send': { imported: 1, rejected: 0, skipped: 1 } },
+      byEvent: { 'Email Open': { imported: 2, rejected: 1, skipped: 0 }, 'Push Notification Send': { imported: 1, rejected: 0, skipped: 0 }, users_messages_email_retry: { imported: 0, rejected: 0, skipped: 2 } },
     });
-    expect(text).toMatch(/^Email Open\s+2\s+1\s+1$/m);
+    expect(text).toMatch(/^Push Notification Send\s+1\s+0\s+0$/m);
+    expect(text).toContain('Skipped streams (nothing sent):\n  users_messages_email_retry: 2');
+    expect(text).not.toMatch(/^users_messages_email_retry\s/m);
+    expect(text).toMatch(/^Email Open\s+2\s+1\s+0$/m);
     expect(text).toMatch(/^TOTAL\s+3\s+1\s+2$/m);
     expect(text).toContain('  time_out_of_range: 1');
     expect(text).toContain('Received 6 = sent 3 + rejected 1 + skipped 2');
