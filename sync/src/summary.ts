@@ -29,7 +29,7 @@ export function summaryTable(accounting: DestinationAccounting): string {
     Object.keys(map).length ? [``, `${title}:`, ...Object.entries(map).map(([reason, t]) => `  ${reason}: ${t.count}`)] : [];
   return [
     ...lines,
-    ...(skippedOnly.length ? ['', 'Skipped streams (nothing sent):', ...skippedOnly.map(([name, o]) => `  ${name}: ${o.skipped}`)] : []),
+    ...(skippedOnly.length ? ['', 'Skipped, by stream:', ...skippedOnly.map(([name, o]) => `  ${name}: ${o.skipped}`)] : []),
     ...reasons('Rejected, by reason', accounting.rejectedByReason),
     ...reasons('Skipped, by reason', accounting.skippedByReason),
     ...(accounting.warnings && Object.keys(accounting.warnings).length ? ['', 'Warnings (events still sent):', ...Object.entries(accounting.warnings).map(([w, n]) => `  ${w}: ${n}`)] : []),

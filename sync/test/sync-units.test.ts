@@ -71,7 +71,7 @@ describe('summary table', () => {
       byEvent: { 'Email Open': { imported: 2, rejected: 1, skipped: 0 }, 'Push Notification Send': { imported: 1, rejected: 0, skipped: 0 }, users_messages_email_retry: { imported: 0, rejected: 0, skipped: 2 } },
     });
     expect(text).toMatch(/^Push Notification Send\s+1\s+0\s+0$/m);
-    expect(text).toContain('Skipped streams (nothing sent):\n  users_messages_email_retry: 2');
+    expect(text).toContain('Skipped, by stream:\n  users_messages_email_retry: 2');
     expect(text).not.toMatch(/^users_messages_email_retry\s/m);
     expect(text).toMatch(/^Email Open\s+2\s+1\s+0$/m);
     expect(text).toMatch(/^TOTAL\s+3\s+1\s+2$/m);
