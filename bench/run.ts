@@ -1,0 +1,60 @@
+/**
+ * `npm run bench`: the source alone, the destination alone, and end to end (piped and the sync runner) side
+ * by side with mixpanel-import on the same events. Prints the figures and writes them, with a description
+ * of the machine, to BENCHMARKS.md.
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { benchDestination, DESTINATION_TARGETS } from './destination-bench';
+import { benchEndToEnd, END_TO_END_TARGETS } from './end-to-end-bench';
+import { benchSource, SOURCE_TARGETS } from './source-bench';
+
+const rate = (n: number) => `${Math.round(n).toLocaleString('en-US')} events/s`;
+const mb = (n: number) => `${n.toFixed(0)} MB`;
+const verdict = (ok: boolean) => (ok ? 'meets' : 'MISSES');
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const load = os.loadavg()[0];
+  const source = await benchSource({ print: false });
+  const destination = await benchDestination({ print: false });
+  const e2e = await benchEndToEnd();
+
+  const p = e2e.piped;
+  const rows: Array<[string, string, string, string]> = [
+    ['Source alone: 500k events, all 100 types, local Avro → stdout', rate(source.full.eventsPerSecond), mb(source.full.peakRssMb), `≥ ${rate(SOURCE_TARGETS.eventsPerSecond)}: ${verdict(source.meetsThroughput)}`],
+    ...(source.singleFile ? [['Source alone: one file of 100k events', rate(source.singleFile.eventsPerSecond), mb(source.singleFile.peakRssMb), `≤ ${SOURCE_TARGETS.peakRssMb} MB: ${verdict(source.singleFile.peakRssMb <= SOURCE_TARGETS.peakRssMb)}`] as [string, string, string, string]] : []),
+    [`Destination alone: ${destination.records.toLocaleString('en-US')} records on stdin → receiver`, rate(destination.eventsPerSecond), mb(destination.peakRssMb), `≥ ${rate(DESTINATION_TARGETS.eventsPerSecond)}: ${verdict(destination.meetsThroughput)}`],
+    [`End to end, piped (source | destination), ${p.records.toLocaleString('en-US')} events`, rate(p.eventsPerSecond), `${mb(p.processes.source.peakRssMb)} + ${mb(p.processes.destination.peakRssMb)}`, `≥ ${rate(END_TO_END_TARGETS.eventsPerSecond)}: ${verdict(p.eventsPerSecond >= END_TO_END_TARGETS.eventsPerSecond)}`],
+    ['End to end, `sync` runner (one process)', rate(e2e.sync.eventsPerSecond), mb(e2e.sync.processes.sync.peakRssMb), verdict(e2e.sync.eventsPerSecond >= END_TO_END_TARGETS.eventsPerSecond)],
+    [`mixpanel-import ${e2e.mixpanelImport.tool}, default settings, same ${e2e.mixpanelImport.eventsSent.toLocaleString('en-US')} events`, rate(e2e.mixpanelImport.eventsPerSecond), mb(e2e.mixpanelImport.peakRssMb), ''],
+    ['mixpanel-import, tuned (highWater 16384)', rate(e2e.mixpanelImportTuned.eventsPerSecond), mb(e2e.mixpanelImportTuned.peakRssMb), ''],
+  ];
+  const ratio = `Events delivered per second, piped vs mixpanel-import (defaults): ${e2e.timesMixpanelImport.toFixed(1)} × (target ≥ ${END_TO_END_TARGETS.timesMixpanelImport} ×: ${verdict(e2e.timesMixpanelImport >= END_TO_END_TARGETS.timesMixpanelImport)})`;
+  const table = ['| Run | Throughput | Peak RSS | Target |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; load average ${load.toFixed(2)} at start`;
+  const text = [
+    '# Benchmarks',
+    '',
+    `Measured by \`npm run bench\` on ${started.toISOString()}.`,
+    '',
+    `Machine: ${machine}.`,
+    '',
+    table,
+    '',
+    ratio,
+    '',
+    'Events/s = records read by the source ÷ wall time, process start-up included. mixpanel-import rows: events it delivered ÷ its wall time.',
+    `End to end, of ${p.records} events ${p.imported} were sent, ${p.skipped} skipped (anonymous users, as Braze does) and ${p.rejected} rejected.`,
+    'The receiver runs in fast mode (counts events without validating) so that it is not what is measured; the capture run that feeds mixpanel-import validates every event.',
+    '',
+  ].join('\n');
+  process.stdout.write(`\n${text}`);
+  fs.writeFileSync(path.resolve(__dirname, '..', '..', 'BENCHMARKS.md'), text);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});
