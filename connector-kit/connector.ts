@@ -30,10 +30,30 @@ export interface ConnectorInfo {
 /** Per-stream input state: stream name → the `stream_state` blob the source emitted last time. */
 export type StreamStates = Map<string, JsonObject>;
 
+/**
+ * Fast path for sources that serialise records themselves (e.g. straight from Avro bytes): they write whole
+ * RECORD lines into their own buffer, framing each record's `data` JSON with text the kit provides, so the
+ * kit owns the message format while no per-record object or string is ever built.
+ */
+export interface RecordLineWriter {
+  /**
+   * The text around one record's `data` JSON on a RECORD line of `stream` emitted now: a line is
+   * `head` + data JSON + `tail` (`tail` ends with the newline). Ask again for every batch (it holds the time).
+   */
+  frame(stream: string): { head: string; tail: string };
+  /**
+   * Writes `count` lines, `bytes[0, length)`, built with a frame of this stream; they count for sourceStats
+   * exactly like `record`. Await the result before reusing `bytes`.
+   */
+  write(stream: string, bytes: Buffer, length: number, count: number): Promise<void> | void;
+}
+
 export interface SourceOutput {
   readonly log: Logger;
   /** Emits a RECORD. Await it: it resolves once stdout can take more (backpressure). */
   record(stream: string, data: JsonObject): Promise<void> | void;
+  /** Optional: outputs that can take pre-serialised RECORD lines. Sources must fall back to `record` without it. */
+  readonly recordLines?: RecordLineWriter;
   /** Emits a per-stream STATE; the kit adds `sourceStats.recordCount` (records of that stream since its last STATE). */
   state(stream: string, streamState: JsonObject): Promise<void> | void;
   /** TRACE STREAM_STATUS. The kit emits INCOMPLETE for started streams that never reached COMPLETE if read() throws. */

@@ -5,13 +5,14 @@
 import fs from 'fs';
 import { parseArgs, requireFlag, type ParsedArgs } from './args';
 import { readJsonFile, validateConfig } from './config';
-import type { Destination, DestinationOutput, Source, SourceOutput, ConnectorInfo } from './connector';
+import type { Destination, DestinationOutput, RecordLineWriter, Source, SourceOutput, ConnectorInfo } from './connector';
 import { ConnectorError, configError } from './errors';
-import { readJsonLines } from './input';
+import { acceptsRawInput, readJsonLines, toDestinationMessage } from './input';
+import type { LineWriter } from './output';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject, StreamStatus } from './protocol';
 import { collectSecrets, makeRedactor } from './redact';
 import { Session } from './session';
-import { about, aboutMarkdown, allStreams, fromSingerMessage, schemaLine, selectedStreams, toSingerCatalog, toSingerLine, type SingerCatalog } from './singer';
+import { about, aboutMarkdown, allStreams, schemaLine, selectedStreams, toSingerCatalog, toSingerLine, type SingerCatalog } from './singer';
 import { parseStateInput } from './state';
 
 const TAP_CAPABILITIES = ['catalog', 'discover', 'state', 'about', 'test'];
@@ -69,11 +70,16 @@ function reportFailure(session: Session, err: unknown): void {
   });
 }
 
+/** Sessions whose config holds secrets: all their output must pass through the redactor. */
+const sessionsWithSecrets = new WeakSet<Session>();
+
 /** Reads and validates --config, installing the redactor before anything from it can be printed. */
 function loadConfig(info: ConnectorInfo, args: ParsedArgs, session: Session, why: string): JsonObject {
   const raw = readJsonFile(requireFlag(args, 'config', why), 'config');
   const spec = info.spec().connectionSpecification;
-  session.setRedactor(makeRedactor(collectSecrets(spec, raw)));
+  const secrets = collectSecrets(spec, raw);
+  session.setRedactor(makeRedactor(secrets));
+  if (secrets.size > 0) sessionsWithSecrets.add(session);
   return validateConfig(spec, raw);
 }
 
@@ -181,9 +187,33 @@ class SourceMessageOutput implements SourceOutput {
       return this.session.stdout.writeLine(toSingerLine({ type: 'RECORD', record: { stream, data, emitted_at: Date.now() } }, this.bookmarks)!);
     }
     // Hand-built envelope: one JSON.stringify per record instead of two.
+    return this.session.stdout.writeLine(`${this.prefixOf(stream)}${JSON.stringify(data)},"emitted_at":${Date.now()}}}`);
+  }
+
+  /**
+   * The same lines as `record`, built by the source around its own JSON bytes (one clock reading per
+   * batch). Without secrets to mask the bytes go to stdout as they are, with no string round trip;
+   * otherwise they pass through the line writer's redaction like every other line.
+   */
+  readonly recordLines: RecordLineWriter = {
+    frame: (stream) => {
+      const emittedAt = Date.now();
+      return this.session.protocol === 'singer'
+        ? { head: `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`, tail: `,"time_extracted":${JSON.stringify(new Date(emittedAt).toISOString())}}\n` }
+        : { head: this.prefixOf(stream), tail: `,"emitted_at":${emittedAt}}}\n` };
+    },
+    write: (stream, bytes, length, count) => {
+      if (count === 0) return;
+      this.counts.set(stream, (this.counts.get(stream) ?? 0) + count);
+      if (sessionsWithSecrets.has(this.session)) return this.session.stdout.writeLine(bytes.toString('utf8', 0, length - 1));
+      return writeBytesAfter(this.session.stdout, process.stdout, bytes.subarray(0, length));
+    },
+  };
+
+  private prefixOf(stream: string): string {
     let prefix = this.recordPrefix.get(stream);
     if (!prefix) this.recordPrefix.set(stream, (prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`));
-    return this.session.stdout.writeLine(`${prefix}${JSON.stringify(data)},"emitted_at":${Date.now()}}}`);
+    return prefix;
   }
 
   state(stream: string, streamState: JsonObject): Promise<void> | void {
@@ -206,6 +236,17 @@ class SourceMessageOutput implements SourceOutput {
   async markUnfinishedIncomplete(): Promise<void> {
     for (const stream of [...this.open]) await this.streamStatus(stream, 'INCOMPLETE');
   }
+}
+
+/**
+ * Writes raw bytes to `stream` after everything the line writer for that stream still holds (so messages
+ * stay in order). Resolves once the stream has handed the bytes on (the caller may then reuse them), which
+ * is also the backpressure: a slow reader slows the source down. A failed write resolves too; the
+ * process-wide stdout error handler deals with a closed pipe.
+ */
+async function writeBytesAfter(lineWriter: LineWriter, stream: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
+  await lineWriter.flush();
+  await new Promise<void>((resolve) => stream.write(bytes, () => resolve()));
 }
 
 async function destinationCommand(destination: Destination, args: ParsedArgs, session: Session): Promise<number> {
@@ -241,7 +282,7 @@ async function runWrite(destination: Destination, config: JsonObject, catalog: C
   const singer = session.protocol === 'singer';
   async function* messages(): AsyncGenerator<AirbyteMessage> {
     for await (const raw of readJsonLines(input as never, session.log)) {
-      const message = singer ? fromSingerMessage(raw) : (raw as unknown as AirbyteMessage);
+      const message = toDestinationMessage(raw, session.protocol);
       if (message) yield message;
     }
   }
@@ -254,7 +295,9 @@ async function runWrite(destination: Destination, config: JsonObject, catalog: C
     // Singer stdout carries only state lines; anything else the destination reports goes to the log.
     emit: (message) => (singer ? session.log.info(describeForLog(message)) : session.emit(message)),
   };
-  await destination.write(config, catalog, messages(), out);
+  // A destination that parses raw lines itself (e.g. on worker threads) gets the bytes instead.
+  if (acceptsRawInput(destination)) await destination.writeRaw(config, catalog, { protocol: session.protocol, chunks: input as AsyncIterable<Buffer> }, out);
+  else await destination.write(config, catalog, messages(), out);
   return 0;
 }
 

@@ -6,13 +6,13 @@ import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } fr
 import type { SourceOutput, StreamStates } from '../../connector-kit/connector';
 import { ConnectorError, configError, transientError } from '../../connector-kit/errors';
 import { AvroFileReader, CorruptAvroError, NotAvroError } from './avro/container';
-import { planRecordFix } from './avro/json-values';
 import type { SourceSettings } from './config';
 import { scanExportLayout, type ExportLayout } from './export-layout';
 import { groupUnrecognisedFiles, listTypeFiles, newSkipTally, sortFiles, type ExportFile, type SkipTally } from './export-files';
 import { Hour, maxHour } from './hours';
 import { streamNameOf } from './layout';
 import { StreamCursor } from './state';
+import { RecordEmitter } from './record-emitter';
 import { catalogueStreams } from './stream-catalogue';
 
 interface ReadContext {
@@ -21,6 +21,7 @@ interface ReadContext {
   layout: ExportLayout;
   unrecognised: Map<string, ExportFile[]>;
   tally: SkipTally;
+  emitter: RecordEmitter;
 }
 
 /** A stream's dotted event type: the schema title we set in discover, else the catalogue or the bucket's types. */
@@ -37,7 +38,7 @@ export async function readStreams(settings: SourceSettings, catalog: ConfiguredA
   const tally = newSkipTally();
   const unrecognised = await groupUnrecognisedFiles(settings.storage, layout, settings.startHour, out.log, tally, settings.skipCorruptFiles)
     .catch((err) => { throw asUserError(err); });
-  const ctx: ReadContext = { settings, out, layout, unrecognised, tally };
+  const ctx: ReadContext = { settings, out, layout, unrecognised, tally, emitter: new RecordEmitter(out) };
   for (const stream of catalog.streams) await readStream(ctx, stream, states.get(stream.stream.name));
   if (tally.notAvro.length || tally.corrupt.length) {
     out.log.warn(`Skipped ${tally.notAvro.length} non-Avro object(s) and ${tally.corrupt.length} corrupt file(s); their keys are in the warnings above.`);
@@ -78,18 +79,7 @@ async function readFile(ctx: ReadContext, stream: string, eventType: string, fil
   const { out } = ctx;
   const reader = new AvroFileReader(await ctx.settings.storage.open(file.key), file.key);
   try {
-    const header = await reader.readHeader();
-    const fix = planRecordFix(header.schema);
-    for await (const records of reader.blocks()) {
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i] as Record<string, unknown>;
-        if (fix) fix(record);
-        record._event_type = eventType;
-        record._source_key = file.key;
-        const wait = out.record(stream, record);
-        if (wait) await wait;
-      }
-    }
+    await ctx.emitter.emitFile(reader, { stream, eventType, key: file.key });
   } catch (err) {
     if (err instanceof NotAvroError) {
       ctx.tally.notAvro.push(file.key);

@@ -28,10 +28,19 @@ export class NotAvroError extends Error {}
 /** The file starts like Avro but is truncated or corrupt: callers must not skip it silently. */
 export class CorruptAvroError extends Error {}
 
+/** One block of an object-container file: its 1-based position, record count and decompressed bytes. */
+export interface RawBlock {
+  index: number;
+  count: number;
+  data: Buffer;
+}
+
 export interface AvroHeader {
   codec: string;
   /** Writer schema as parsed JSON. */
   schema: Record<string, unknown>;
+  /** Writer schema as written in the file (a cache key for what is compiled from it). */
+  schemaText: string;
   type: avro.Type;
   sync: Buffer;
 }
@@ -52,7 +61,8 @@ class ByteWindow {
   /** Makes at least `n` bytes available unless the stream ends first; returns whether it did. */
   async ensure(n: number): Promise<boolean> {
     if (this.available >= n) return true;
-    const parts: Buffer[] = [this.buf.subarray(this.pos)];
+    // Nothing left over (the usual case at a chunk boundary): take chunks as they are, without a copy.
+    const parts: Buffer[] = this.available > 0 ? [this.buf.subarray(this.pos)] : [];
     let have = this.available;
     while (have < n && !this.ended) {
       const next = await this.chunks.next();
@@ -61,7 +71,7 @@ class ByteWindow {
       parts.push(chunk);
       have += chunk.length;
     }
-    this.buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
+    this.buf = parts.length === 0 ? Buffer.alloc(0) : parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
     this.pos = 0;
     return have >= n;
   }
@@ -105,6 +115,14 @@ export class AvroFileReader {
 
   /** Yields each block's records, decoded with the writer schema. */
   async *blocks(): AsyncGenerator<unknown[]> {
+    for await (const block of this.rawBlocks()) yield this.decodeBlock(block);
+  }
+
+  /**
+   * Yields each block's decompressed bytes and record count, after checking its framing and sync marker,
+   * for callers that decode the records themselves (see json-transcoder.ts).
+   */
+  async *rawBlocks(): AsyncGenerator<RawBlock> {
     const header = await this.readHeader();
     const codec = CODECS[header.codec];
     const w = this.window;
@@ -137,7 +155,7 @@ export class AvroFileReader {
         if (err instanceof CodecError) throw new CorruptAvroError(`${this.name} is corrupt: block ${index}: ${err.message}`);
         throw err;
       }
-      yield this.decodeRecords(header.type, raw, n, index);
+      yield { index, count: n, data: raw };
     }
   }
 
@@ -145,7 +163,10 @@ export class AvroFileReader {
     await this.window.close();
   }
 
-  private decodeRecords(type: avro.Type, raw: Buffer, count: number, index: number): unknown[] {
+  /** Decodes a block's records with avsc: the reference decoder, and the one that names what is corrupt. */
+  decodeBlock(block: RawBlock): unknown[] {
+    const type = (this.header as AvroHeader).type;
+    const { data: raw, count, index } = block;
     const records = new Array<unknown>(count);
     let offset = 0;
     for (let i = 0; i < count; i++) {
@@ -171,12 +192,26 @@ export class AvroFileReader {
     let type: avro.Type;
     try {
       schema = JSON.parse(schemaText) as Record<string, unknown>;
-      type = avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto' });
+      type = writerType(schemaText, schema);
     } catch (err) {
       throw new CorruptAvroError(`${this.name} has an unreadable writer schema: ${(err as Error).message}`);
     }
-    return { codec, schema, type, sync: Buffer.from(value.sync) };
+    return { codec, schema, schemaText, type, sync: Buffer.from(value.sync) };
   }
+}
+
+/** Writer schemas seen so far: an export repeats a few per event type, and building an avsc Type is costly. */
+const typesBySchemaText = new Map<string, avro.Type>();
+const MAX_CACHED_TYPES = 256;
+
+function writerType(schemaText: string, schema: Record<string, unknown>): avro.Type {
+  let type = typesBySchemaText.get(schemaText);
+  if (!type) {
+    type = avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto' });
+    if (typesBySchemaText.size >= MAX_CACHED_TYPES) typesBySchemaText.clear();
+    typesBySchemaText.set(schemaText, type);
+  }
+  return type;
 }
 
 /** avsc throws on some corrupt input (e.g. impossible longs); report that as corruption, not a crash. */

@@ -1,6 +1,6 @@
 import { configError } from '../../../connector-kit/errors';
 import { LocalStorage } from './local';
-import { S3Storage, type S3StorageConfig } from './s3';
+import type { S3StorageConfig } from './s3';
 import type { Storage } from './storage';
 
 export type StorageConfig = { type: 'local'; path: string } | S3StorageConfig;
@@ -9,8 +9,12 @@ export function createStorage(config: StorageConfig): Storage {
   switch (config.type) {
     case 'local':
       return new LocalStorage(config.path);
-    case 's3':
+    case 's3': {
+      // Loaded on demand: the AWS SDK takes longer to load than a small local read takes to run.
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { S3Storage } = require('./s3') as typeof import('./s3');
       return new S3Storage(config);
+    }
     default:
       throw configError(`storage.type "${(config as { type?: string }).type}" is not supported; use "local" or "s3".`);
   }
