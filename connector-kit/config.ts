@@ -5,6 +5,7 @@
 import fs from 'fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { closest } from './did-you-mean';
 import { configError } from './errors';
 import type { JsonObject } from './protocol';
 
@@ -131,28 +132,6 @@ function chosenBranch(schema: Schema, value: JsonObject): Schema | undefined {
   if (!schema.oneOf) return undefined;
   const key = discriminatorOf(schema.oneOf);
   return key ? schema.oneOf.find((o) => o.properties?.[key]?.const === value[key]) : undefined;
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
 }
 
 const dedupe = (items: string[]) => [...new Set(items)];

@@ -4,9 +4,10 @@
  */
 import * as zlib from 'zlib';
 import crc32 = require('buffer-crc32');
+import { CODECS } from '../../source-braze-currents/src/avro/codecs';
 
 // snappyjs ships no type declarations; this is the part of its API we use.
-const snappy: { compress(b: Buffer): Buffer; uncompress(b: Buffer): Buffer } = require('snappyjs');
+const snappy: { compress(b: Buffer): Buffer } = require('snappyjs');
 
 export type AvroCodecName = 'null' | 'deflate' | 'snappy';
 export const CODEC_NAMES: readonly AvroCodecName[] = ['null', 'deflate', 'snappy'];
@@ -27,22 +28,12 @@ export function encoderCodecs(): Record<AvroCodecName, CodecFn> {
   };
 }
 
-/** Decoder side (used by tests and benchmarks to read what we wrote), with the CRC check. */
+/** Decoder side (tests and benchmarks read back what we wrote): the source's own codecs, CRC check included. */
 export function decoderCodecs(): Record<AvroCodecName, CodecFn> {
-  return {
-    null: (buf, cb) => cb(null, buf),
-    deflate: (buf, cb) => zlib.inflateRaw(buf, cb),
-    snappy: (buf, cb) => {
-      try {
-        const data = Buffer.from(snappy.uncompress(buf.subarray(0, buf.length - 4)));
-        if (!crc32(data).equals(buf.subarray(buf.length - 4))) {
-          cb(new Error('snappy block CRC32 mismatch'));
-          return;
-        }
-        cb(null, data);
-      } catch (err) {
-        cb(err as Error);
-      }
-    },
+  const callbackStyle = (codec: (block: Buffer) => Buffer | Promise<Buffer>): CodecFn => (buf, cb) => {
+    Promise.resolve()
+      .then(() => codec(buf))
+      .then((out) => cb(null, out), (err: Error) => cb(err));
   };
+  return { null: callbackStyle(CODECS.null), deflate: callbackStyle(CODECS.deflate), snappy: callbackStyle(CODECS.snappy) };
 }

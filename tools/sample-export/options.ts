@@ -1,4 +1,5 @@
 /** Options of the sample-export generator, their defaults and validation (errors say what to fix). */
+import { editDistance } from '../../connector-kit/did-you-mean';
 import { AvroCodecName, CODEC_NAMES } from './codecs';
 import { CatalogueEventType } from './catalogue';
 
@@ -56,19 +57,6 @@ export class SampleExportOptionError extends Error {}
 
 export function fail(msg: string): never {
   throw new SampleExportOptionError(`Invalid sample-export option: ${msg}`);
-}
-
-/** Classic edit distance, for "did you mean" hints on mistyped event types. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 function fraction(name: string, v: number): number {
