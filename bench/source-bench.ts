@@ -22,6 +22,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { generateSampleExport } from '../tools/sample-export/generate';
 import { AvroCodecName, CODEC_NAMES } from '../tools/sample-export/codecs';
+import { hasGnuTime, readVmHwmKb } from './support/measured-process';
 
 export const SOURCE_TARGETS = { eventsPerSecond: 200_000, peakRssMb: 256 };
 
@@ -207,22 +208,6 @@ export class MessageCounter {
     } else if (msg.type === 'TRACE' && msg.trace?.type === 'ERROR') {
       this.errors.push(`${msg.trace.error?.failure_type}: ${msg.trace.error?.message}`);
     }
-  }
-}
-
-function hasGnuTime(): boolean {
-  if (!fs.existsSync('/usr/bin/time')) return false;
-  const p = spawnSync('/usr/bin/time', ['-v', 'true'], { encoding: 'utf8' });
-  return p.status === 0 && /Maximum resident set size/.test(p.stderr);
-}
-
-/** Reads VmHWM (peak RSS, kB) of a live process; undefined once it is gone. */
-function readVmHwmKb(pid: number): number | undefined {
-  try {
-    const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
   }
 }
 
