@@ -11,7 +11,7 @@
  *    `/usr/bin/time -v` when present, else by polling VmHWM in /proc/<pid>/status).
  *
  * Targets: ≥ 50 000 events/s, ≤ 256 MB. Run: `node dist/bench/destination-bench.js [--events N] [--gzip-level L]
- *   [--batch-size B] [--concurrency C] [--fresh] [--json]`
+ *   [--batch-size B] [--concurrency C] [--workers W] [--fresh] [--json]`
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -46,6 +46,8 @@ export interface DestinationBenchOptions {
   gzipLevel?: number;
   batchSize?: number;
   concurrency?: number;
+  /** Encoder threads in the destination (its DESTINATION_MIXPANEL_WORKERS; 0 = all on the main thread). Default: its own choice. */
+  workers?: number;
   stateEvery?: number;
   cacheDir?: string;
   fresh?: boolean;
@@ -62,6 +64,9 @@ export interface DestinationBenchResult {
   wallSeconds: number;
   eventsPerSecond: number;
   peakRssMb: number;
+  /** The destination's CPU time (user + system, all threads) and records per CPU second: comparable even when other processes load the machine. */
+  cpuSeconds?: number;
+  eventsPerCpuSecond?: number;
   rssMethod: '/usr/bin/time -v' | '/proc VmHWM polling';
   transcriptMb: number;
   requests: number;
@@ -168,9 +173,10 @@ export async function benchDestination(opts: DestinationBenchOptions = {}): Prom
     const bin = path.join(root, 'bin', 'destination-mixpanel');
     const args = ['write', '--config', config, '--catalog', catalog];
     const started = process.hrtime.bigint();
+    const env = opts.workers === undefined ? process.env : { ...process.env, DESTINATION_MIXPANEL_WORKERS: String(opts.workers) };
     const child = gnuTime
-      ? spawn('/usr/bin/time', ['-v', process.execPath, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-      : spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      ? spawn('/usr/bin/time', ['-v', process.execPath, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env })
+      : spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     fs.createReadStream(transcript).pipe(child.stdin);
     let statesEchoed = 0;
     let accountingLine = '';
@@ -194,9 +200,13 @@ export async function benchDestination(opts: DestinationBenchOptions = {}): Prom
     const exitCode: number | null = await new Promise((resolve) => child.on('close', resolve));
     if (poll) clearInterval(poll);
     const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    let cpuSeconds: number | undefined;
     if (gnuTime) {
       const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
       peakKb = m ? Number(m[1]) : 0;
+      const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr);
+      const system = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
+      if (user && system) cpuSeconds = Number(user[1]) + Number(system[1]);
     }
     if (exitCode !== 0) throw new Error(`destination exited ${exitCode}: ${(errorText || stderr).slice(-1500)}`);
     const acc = accountingLine ? JSON.parse(JSON.parse(accountingLine).trace.analytics.value) : {};
@@ -209,6 +219,7 @@ export async function benchDestination(opts: DestinationBenchOptions = {}): Prom
       wallSeconds,
       eventsPerSecond: events / wallSeconds,
       peakRssMb: peakKb / 1024,
+      ...(cpuSeconds ? { cpuSeconds, eventsPerCpuSecond: events / cpuSeconds } : {}),
       rssMethod: gnuTime ? '/usr/bin/time -v' : '/proc VmHWM polling',
       transcriptMb,
       requests: receiver.stats().requests,
@@ -233,6 +244,7 @@ function printResult(r: DestinationBenchResult): void {
     `destination-mixpanel write: ${r.records} records (${r.transcriptMb.toFixed(0)} MB transcript) → ${r.imported} imported, ${r.skipped} skipped, ${r.rejected} rejected; ${r.statesEchoed} states echoed; ${r.requests} requests`,
     `  settings: gzip level ${r.settings.gzipLevel}, batch ${r.settings.batchSize}, concurrency ${r.settings.concurrency}`,
     `  ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} events/s (${r.wallSeconds.toFixed(2)} s wall, start-up included; target ≥ ${r.targets.eventsPerSecond.toLocaleString('en-US')}) ${r.meetsThroughput ? 'OK' : 'BELOW TARGET'}`,
+    ...(r.cpuSeconds ? [`  CPU ${r.cpuSeconds.toFixed(2)} s (all threads) = ${Math.round(r.eventsPerCpuSecond!).toLocaleString('en-US')} events per CPU second`] : []),
     `  peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.rssMethod}; target ≤ ${r.targets.peakRssMb}) ${r.meetsMemory ? 'OK' : 'ABOVE TARGET'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -245,6 +257,7 @@ if (require.main === module) {
       'gzip-level': { type: 'string' },
       'batch-size': { type: 'string' },
       concurrency: { type: 'string' },
+      workers: { type: 'string' },
       fresh: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -255,6 +268,7 @@ if (require.main === module) {
     gzipLevel: num(values['gzip-level']),
     batchSize: num(values['batch-size']),
     concurrency: num(values.concurrency),
+    workers: num(values.workers),
     fresh: values.fresh,
     print: !values.json,
   }).then(

@@ -3,12 +3,15 @@ import type { Destination, DestinationOutput } from '../../connector-kit/connect
 import type { Logger } from '../../connector-kit/logger';
 import type { AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, ConnectorSpecification, JsonObject } from '../../connector-kit/protocol';
 import specJson from '../spec.json';
-import { resolveSettings } from './config';
+import type { RawMessageInput, RawInputDestination } from '../../connector-kit/input';
+import { resolveSettings, type DestinationSettings } from './config';
 import { checkConnection } from './check';
 import { BatchSender } from './delivery/batch-sender';
 import { ImportClient } from './delivery/import-client';
-import { createMapper } from './mapping';
-import { validateEvent } from './validation';
+import { encodeInOrder } from './parallel/encode-in-order';
+import { createBlockEncoder } from './parallel/encoder-pool';
+import { lineBlocks } from './parallel/line-blocks';
+import { createDestinationEncoder } from './record-encoder';
 import { WritePipeline, type RejectedRecord } from './write-pipeline';
 
 export type { RejectedRecord } from './write-pipeline';
@@ -18,7 +21,12 @@ export interface MixpanelDestinationOptions {
   onRejected?: (rejected: RejectedRecord) => void;
 }
 
-export class MixpanelDestination implements Destination {
+/** About a thousand input lines: big enough that handing a block to a thread costs little per record. */
+const BLOCK_BYTES = 1024 * 1024;
+/** A quiet source's lines (and states) go on after this long instead of waiting for a full block. */
+const BLOCK_IDLE_FLUSH_MS = 10;
+
+export class MixpanelDestination implements Destination, RawInputDestination {
   readonly name = 'destination-mixpanel';
   readonly singerName = 'target-mixpanel';
   readonly description = "Sends records to Mixpanel's /import API, named and shaped as Braze's Mixpanel for Currents export does.";
@@ -34,21 +42,42 @@ export class MixpanelDestination implements Destination {
     return checkConnection(resolveSettings(config), log);
   }
 
+  /** Parsed messages (the sync runner): records are encoded on the main thread. */
   async write(config: JsonObject, _catalog: ConfiguredAirbyteCatalog, input: AsyncIterable<AirbyteMessage>, out: DestinationOutput): Promise<void> {
     const settings = resolveSettings(config);
+    await this.withPipeline(settings, out, (pipeline) => pipeline.run(input));
+  }
+
+  /**
+   * Raw input lines (the CLI): parsing, mapping and serialising run on worker threads in blocks of lines,
+   * while this thread batches, sends and sequences states; results are replayed in input order.
+   */
+  async writeRaw(config: JsonObject, _catalog: ConfiguredAirbyteCatalog, input: RawMessageInput, out: DestinationOutput): Promise<void> {
+    const settings = resolveSettings(config);
+    const encoder = createBlockEncoder({ mapping: settings.mapping, maxEventBytes: settings.delivery.maxBatchBytes });
+    try {
+      const blocks = lineBlocks(input.chunks, { targetBytes: BLOCK_BYTES, idleFlushMs: BLOCK_IDLE_FLUSH_MS });
+      // Two blocks per encoder: one being encoded, one waiting, so no thread idles while results are handed over.
+      const encoded = encodeInOrder(blocks, encoder, input.protocol, 2 * encoder.parallelism);
+      await this.withPipeline(settings, out, (pipeline) => pipeline.runEncoded(encoded));
+    } finally {
+      await encoder.close();
+    }
+  }
+
+  private async withPipeline(settings: DestinationSettings, out: DestinationOutput, run: (pipeline: WritePipeline) => Promise<unknown>): Promise<void> {
     const { delivery } = settings;
     const client = new ImportClient({ host: settings.host, auth: settings.auth, timeoutMs: delivery.requestTimeoutMs, maxSockets: delivery.concurrency });
     const sender = new BatchSender(client, { gzipLevel: delivery.gzipLevel, retryBaseMs: delivery.retryBaseMs, retryMaxMs: delivery.retryMaxMs, maxRetryMs: delivery.maxRetryMs }, out.log);
     const pipeline = new WritePipeline(delivery, out, {
-      map: createMapper(settings.mapping),
-      validate: validateEvent,
+      encode: createDestinationEncoder(settings.mapping, delivery.maxBatchBytes),
       deliver: (lines, signal, byteLength) => sender.deliver(lines, signal, byteLength),
       hostLabel: client.hostLabel,
       onRejected: this.options.onRejected,
     });
     out.log.info(`Sending to ${client.hostLabel} (${settings.auth.method} auth): up to ${delivery.batchSize} events per request, ${delivery.concurrency} requests in flight.`);
     try {
-      await pipeline.run(input);
+      await run(pipeline);
     } finally {
       client.close();
     }

@@ -1,11 +1,15 @@
 /**
  * The write path for one sync: every RECORD is mapped (or skipped), validated (or rejected), serialised once
- * and batched; full batches go to the dispatcher; every STATE is handed to the sequencer, which echoes it
- * once all records before it have a verdict. At the end everything is flushed and the accounting reported.
+ * (record-encoder.ts) and batched; full batches go to the dispatcher; every STATE is handed to the sequencer,
+ * which echoes it once all records before it have a verdict. At the end everything is flushed and the
+ * accounting reported.
+ *
+ * Input comes either as parsed messages (encoded here, on the main thread) or as EncodedBlocks of raw lines
+ * already encoded on worker threads (parallel/); both end in the same accept* steps, in input order.
  */
 import type { DestinationOutput } from '../../connector-kit/connector';
 import { configError, ConnectorError, transientError } from '../../connector-kit/errors';
-import type { AirbyteMessage, JsonObject } from '../../connector-kit/protocol';
+import type { AirbyteMessage, AirbyteStateMessage, JsonObject } from '../../connector-kit/protocol';
 import type { DeliverySettings } from './config';
 import { Batch } from './delivery/batch';
 import { DeliveryFailure } from './delivery/batch-sender';
@@ -13,14 +17,13 @@ import { Dispatcher, type DeliverFn } from './delivery/dispatcher';
 import type { RecordRejection } from './delivery/import-response';
 import { Ledger, summaryLines, type AccountingSummary } from './accounting/ledger';
 import { StateSequencer } from './accounting/state-sequencer';
-import type { MappingResult, MixpanelEvent } from './mapping/types';
-
-export type MapRecord = (stream: string, data: Record<string, unknown>) => MappingResult;
-export type ValidateEvent = (event: MixpanelEvent, nowMs: number) => { reason: string; detail: string } | null;
+import { lineProblemText } from '../../connector-kit/input';
+import type { EncodedBlock } from './parallel/block-encoder';
+import { withoutToken, type EncodeRecord } from './record-encoder';
 
 export interface PipelineDeps {
-  map: MapRecord;
-  validate: ValidateEvent;
+  /** Record → verdict (map, validate, serialise), for input that arrives as parsed messages. */
+  encode: EncodeRecord;
   deliver: DeliverFn;
   /** Used in the credentials error message, e.g. "api.mixpanel.com". */
   hostLabel: string;
@@ -44,6 +47,8 @@ export class WritePipeline {
   private readonly dispatcher: Dispatcher;
   private nextSeq = 1;
   private open: Batch;
+  /** Input lines in the encoded blocks handled so far (line numbers in warnings continue across blocks). */
+  private linesBefore = 0;
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly settings: DeliverySettings, private readonly out: DestinationOutput, private readonly deps: PipelineDeps) {
@@ -52,10 +57,20 @@ export class WritePipeline {
     this.open = new Batch(this.nextSeq++);
   }
 
-  async run(input: AsyncIterable<AirbyteMessage>): Promise<AccountingSummary> {
+  /** Runs the sync over parsed messages (e.g. from the sync runner); records are encoded here. */
+  run(input: AsyncIterable<AirbyteMessage>): Promise<AccountingSummary> {
+    return this.runOver(input, (message) => this.onMessage(message));
+  }
+
+  /** Runs the sync over blocks already encoded (parallel/), in input order. */
+  runEncoded(blocks: AsyncIterable<EncodedBlock>): Promise<AccountingSummary> {
+    return this.runOver(blocks, (block) => this.onBlock(block));
+  }
+
+  private async runOver<T>(input: AsyncIterable<T>, handle: (item: T) => Promise<void> | void): Promise<AccountingSummary> {
     this.startFlushTimer();
     const iterator = input[Symbol.asyncIterator]();
-    const consuming = this.consume(iterator);
+    const consuming = this.consume(iterator, handle);
     try {
       // One race for the whole run (not one per message, which would pile reactions onto a promise that
       // never settles): a delivery failure such as a 401 ends the sync even while the source is quiet.
@@ -83,14 +98,12 @@ export class WritePipeline {
   }
 
   /** Reads all input, then sends what is left and waits for every batch. Returns early after a delivery failure. */
-  private async consume(iterator: AsyncIterator<AirbyteMessage>): Promise<void> {
+  private async consume<T>(iterator: AsyncIterator<T>, handle: (item: T) => Promise<void> | void): Promise<void> {
     try {
       for (;;) {
         const next = await iterator.next();
         if (next.done || this.dispatcher.failure) break;
-        const message = next.value;
-        if (message.type === 'RECORD') await this.onRecord(message.record.stream, message.record.data);
-        else if (message.type === 'STATE') this.sequencer.stateReceived(message.state, this.barrier());
+        await handle(next.value);
       }
       if (!this.dispatcher.failure) {
         await this.sealOpenBatch();
@@ -102,50 +115,97 @@ export class WritePipeline {
     }
   }
 
-  private async onRecord(stream: string, data: JsonObject): Promise<void> {
-    this.ledger.received++;
-    this.sequencer.recordReceived();
-    let mapped: MappingResult;
-    try {
-      mapped = this.deps.map(stream, data);
-    } catch (err) {
-      // A record the mapper cannot handle must not end the sync: it is rejected and shown in the summary.
-      const detail = (err as Error)?.message ?? String(err);
-      this.ledger.recordRejected('mapping_error', detail, stream, () => data);
-      this.ledger.countEvent(stream, 'rejected');
-      this.sequencer.recordRejected();
-      this.deps.onRejected?.({ stream, reason: 'mapping_error', detail, record: data });
-      return;
-    }
-    if (mapped.outcome === 'skipped') {
-      this.ledger.recordSkipped(mapped.reason, mapped.detail, stream, () => data);
-      this.ledger.countEvent(stream, 'skipped');
-      return;
-    }
-    if (mapped.warnings) for (const w of mapped.warnings) this.ledger.recordWarning(w);
-    const event = mapped.event;
-    const now = Date.now();
-    const invalid = this.deps.validate(event, now);
-    if (invalid) {
-      this.rejectLocally(invalid.reason, invalid.detail, stream, event);
-      return;
-    }
-    const line = JSON.stringify(event);
-    const bytes = Buffer.byteLength(line);
-    if (bytes > this.settings.maxBatchBytes) {
-      this.rejectLocally('event_too_large', `${bytes} bytes is more than max_batch_bytes (${this.settings.maxBatchBytes})`, stream, event);
-      return;
-    }
-    if (this.open.length > 0 && this.open.bytesWith(bytes) > this.settings.maxBatchBytes) await this.sealOpenBatch();
-    this.open.add(line, bytes, this.sequencer.interval, now, event.event, stream);
-    if (this.open.length >= this.settings.batchSize) await this.sealOpenBatch();
+  private onMessage(message: AirbyteMessage): Promise<void> | void {
+    if (message.type === 'RECORD') return this.onRecord(message.record.stream, message.record.data);
+    if (message.type === 'STATE') this.acceptState(message.state);
   }
 
-  private rejectLocally(reason: string, detail: string, stream: string, event: MixpanelEvent): void {
-    this.ledger.recordRejected(reason, detail, stream, () => withoutToken(event));
-    this.ledger.countEvent(event.event, 'rejected');
+  private onRecord(stream: string, data: JsonObject): Promise<void> | void {
+    const now = Date.now();
+    const verdict = this.deps.encode(stream, data, now);
+    switch (verdict.outcome) {
+      case 'event':
+        if (verdict.warnings) for (const w of verdict.warnings) this.ledger.recordWarning(w);
+        return this.acceptEvent(Buffer.from(verdict.json, 'utf8'), verdict.eventName, stream, now);
+      case 'skipped':
+        return this.acceptSkipped(stream, verdict.reason, verdict.detail, () => verdict.record);
+      case 'rejected':
+        return this.acceptRejected(stream, verdict.reason, verdict.detail, verdict.countAs, verdict.record);
+    }
+  }
+
+  /**
+   * Replays an encoded block in input order: runs of accepted events, each item (state, skip, rejection,
+   * unreadable line) at its position between them.
+   */
+  private async onBlock(block: EncodedBlock): Promise<void> {
+    const { eventJson, eventEnds, eventNameIds, streamIds, names, items } = block;
+    const json = Buffer.from(eventJson.buffer, eventJson.byteOffset, eventJson.byteLength);
+    const now = Date.now();
+    let event = 0;
+    let start = 0;
+    for (let i = 0; i <= items.length; i++) {
+      const until = i < items.length ? items[i].at : eventEnds.length;
+      for (; event < until; event++) {
+        const end = eventEnds[event];
+        const sealing = this.acceptEvent(json.subarray(start, end), names[eventNameIds[event]], names[streamIds[event]], now);
+        start = end + 1; // past the newline
+        if (sealing) await sealing;
+      }
+      if (i < items.length) this.acceptItem(items[i]);
+    }
+    for (const [warning, n] of block.warnings) this.ledger.recordWarning(warning, n);
+    this.linesBefore += block.lineCount;
+  }
+
+  private acceptItem(item: EncodedBlock['items'][number]): void {
+    switch (item.kind) {
+      case 'state':
+        return this.acceptState(item.state);
+      case 'skipped':
+        return this.acceptSkipped(item.stream, item.reason, item.detail, () => item.sample);
+      case 'rejected':
+        return this.acceptRejected(item.stream, item.reason, item.detail, item.countAs, item.record);
+      case 'problem':
+        return this.out.log.warn(lineProblemText(this.linesBefore + item.line, item.problem));
+    }
+  }
+
+  private acceptState(state: AirbyteStateMessage): void {
+    this.sequencer.stateReceived(state, this.barrier());
+  }
+
+  private countReceived(): void {
+    this.ledger.received++;
+    this.sequencer.recordReceived();
+  }
+
+  /** Adds one event line to the open batch; returns a promise only when a batch had to be sealed (backpressure). */
+  private acceptEvent(line: Buffer, eventName: string, stream: string, now: number): Promise<void> | undefined {
+    this.countReceived();
+    if (this.open.length > 0 && this.open.bytesWith(line.length) > this.settings.maxBatchBytes) {
+      return this.sealOpenBatch().then(() => this.addToOpenBatch(line, eventName, stream, now));
+    }
+    return this.addToOpenBatch(line, eventName, stream, now);
+  }
+
+  private addToOpenBatch(line: Buffer, eventName: string, stream: string, now: number): Promise<void> | undefined {
+    this.open.add(line, this.sequencer.interval, now, eventName, stream);
+    return this.open.length >= this.settings.batchSize ? this.sealOpenBatch() : undefined;
+  }
+
+  private acceptSkipped(stream: string, reason: string, detail: string | undefined, sample: () => unknown): void {
+    this.countReceived();
+    this.ledger.recordSkipped(reason, detail, stream, sample);
+    this.ledger.countEvent(stream, 'skipped');
+  }
+
+  private acceptRejected(stream: string, reason: string, detail: string, countAs: string, record: unknown): void {
+    this.countReceived();
+    this.ledger.recordRejected(reason, detail, stream, () => record);
+    this.ledger.countEvent(countAs, 'rejected');
     this.sequencer.recordRejected();
-    this.deps.onRejected?.({ stream, reason, detail, record: withoutToken(event) });
+    this.deps.onRejected?.({ stream, reason, detail, record });
   }
 
   /** The last batch holding records received so far: the open one if it has records, else the last sealed one. */
@@ -176,9 +236,9 @@ export class WritePipeline {
       rejected.add(r.index);
       rejectedByInterval.set(interval, (rejectedByInterval.get(interval) ?? 0) + 1);
       const stream = batch.streams[r.index] || undefined;
-      this.ledger.recordRejected(MIXPANEL_REJECTED, r.message, stream, () => withoutToken(safeParse(batch.lines[r.index])));
+      this.ledger.recordRejected(MIXPANEL_REJECTED, r.message, stream, () => withoutToken(parseLine(batch.lines[r.index])));
       this.ledger.countEvent(batch.eventNames[r.index], 'rejected');
-      this.deps.onRejected?.({ stream, reason: MIXPANEL_REJECTED, detail: r.message, record: withoutToken(safeParse(batch.lines[r.index])) });
+      this.deps.onRejected?.({ stream, reason: MIXPANEL_REJECTED, detail: r.message, record: withoutToken(parseLine(batch.lines[r.index])) });
     }
     this.ledger.recordImported(batch.length - rejections.length);
     this.countImportedByEvent(batch, rejected);
@@ -238,18 +298,12 @@ export class WritePipeline {
   }
 }
 
-function withoutToken(event: unknown): unknown {
-  if (!event || typeof event !== 'object') return event;
-  const e = event as MixpanelEvent;
-  if (!e.properties || typeof e.properties !== 'object' || !('token' in e.properties)) return e;
-  const { token: _token, ...properties } = e.properties;
-  return { ...e, properties };
-}
-
-function safeParse(line: string | undefined): unknown {
+function parseLine(line: Buffer | undefined): unknown {
+  if (line === undefined) return undefined;
+  const text = line.toString('utf8');
   try {
-    return line === undefined ? undefined : JSON.parse(line);
+    return JSON.parse(text);
   } catch {
-    return line;
+    return text;
   }
 }

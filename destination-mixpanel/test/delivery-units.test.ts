@@ -24,9 +24,9 @@ describe('back-off', () => {
 describe('Batch', () => {
   test('counts NDJSON bytes and maps records back to their state interval', () => {
     const b = new Batch(1);
-    b.add('{"a":1}', 7, 0, 1);
-    b.add('{"b":2}', 7, 0, 1);
-    b.add('{"c":3}', 7, 2, 1);
+    b.add(Buffer.from('{"a":1}'), 0, 1);
+    b.add(Buffer.from('{"b":2}'), 0, 1);
+    b.add(Buffer.from('{"c":3}'), 2, 1);
     expect(b.bytes).toBe(7 * 3 + 2);
     expect(b.bytesWith(5)).toBe(23 + 6);
     expect([0, 1, 2].map((i) => b.tagOf(i))).toEqual([0, 0, 2]);

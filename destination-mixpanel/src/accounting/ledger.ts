@@ -57,9 +57,9 @@ export class Ledger {
     note(this.skipped, reason, detail, stream, sample);
   }
 
-  recordWarning(warning: string): void {
+  recordWarning(warning: string, n = 1): void {
     const key = this.warnings.has(warning) || this.warnings.size < MAX_WARNING_KINDS ? warning : '(other warnings)';
-    this.warnings.set(key, (this.warnings.get(key) ?? 0) + 1);
+    this.warnings.set(key, (this.warnings.get(key) ?? 0) + n);
   }
 
   /** Per-event-name tally for the end-of-sync table. */
@@ -106,7 +106,7 @@ function note(map: Map<string, ReasonTally>, reason: string, detail: string | un
     let record: string;
     try {
       const value = sample();
-      record = typeof value === 'string' ? value : JSON.stringify(value);
+      record = typeof value === 'string' ? value : value === undefined ? '(no sample)' : JSON.stringify(value);
     } catch {
       record = '(unserialisable record)';
     }

@@ -33,7 +33,7 @@ export class BatchSender {
   constructor(private readonly client: ImportClient, private readonly options: BatchSenderOptions, private readonly log: Logger) {}
 
   /** Returns the rejected records (indexes into `lines`); all others were imported. */
-  async deliver(lines: string[], signal: AbortSignal, byteLength?: number): Promise<RecordRejection[]> {
+  async deliver(lines: Buffer[], signal: AbortSignal, byteLength?: number): Promise<RecordRejection[]> {
     const body = await compressBody(ndjsonBody(lines, byteLength), this.options.gzipLevel);
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -87,7 +87,7 @@ export class BatchSender {
   }
 
   /** 413: halve and resend each half (each with its own retries); a lone event that is still too large is rejected. */
-  private async split(lines: string[], signal: AbortSignal): Promise<RecordRejection[]> {
+  private async split(lines: Buffer[], signal: AbortSignal): Promise<RecordRejection[]> {
     if (lines.length === 1) return [{ index: 0, message: TOO_LARGE_MESSAGE }];
     const mid = lines.length >> 1;
     this.log.info(`Mixpanel answered 413 for ${lines.length} events; resending as two requests of ${mid} and ${lines.length - mid}.`);
@@ -100,9 +100,9 @@ function describe(reply: ImportReply): string {
   return reply.kind === 'network' ? reply.message : errorMessageOf(reply.body, reply.status);
 }
 
-function insertIdOf(line: string): string | undefined {
+function insertIdOf(line: Buffer): string | undefined {
   try {
-    const id = JSON.parse(line)?.properties?.$insert_id;
+    const id = JSON.parse(line.toString('utf8'))?.properties?.$insert_id;
     return typeof id === 'string' ? id : undefined;
   } catch {
     return undefined;

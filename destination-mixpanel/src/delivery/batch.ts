@@ -1,10 +1,10 @@
 /**
- * A request's worth of events, each serialised once (the same string is used for size accounting and the
- * body). Every record carries a small tag (the state interval it belongs to) stored as run-length segments,
+ * A request's worth of events, each serialised once: a line is the event's UTF-8 JSON (often a view into a
+ * block encoded by a worker thread), used as is for size accounting and the body. Every record carries a small tag (the state interval it belongs to) stored as run-length segments,
  * so completion can be attributed back to the right STATE without per-record objects.
  */
 export class Batch {
-  readonly lines: string[] = [];
+  readonly lines: Buffer[] = [];
   /** Per record: the Mixpanel event name and the source stream (shared string references, no copies). */
   readonly eventNames: string[] = [];
   readonly streams: string[] = [];
@@ -25,9 +25,9 @@ export class Batch {
     return this.bytes + lineBytes + (this.lines.length > 0 ? 1 : 0);
   }
 
-  add(line: string, lineBytes: number, tag: number, now: number, eventName = '', stream = ''): void {
+  add(line: Buffer, tag: number, now: number, eventName = '', stream = ''): void {
     if (this.lines.length === 0) this.openedAt = now;
-    this.bytes = this.bytesWith(lineBytes);
+    this.bytes = this.bytesWith(line.length);
     const last = this.segmentTags.length - 1;
     if (last < 0 || this.segmentTags[last] !== tag) {
       this.segmentStarts.push(this.lines.length);

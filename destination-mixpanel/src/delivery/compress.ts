@@ -1,4 +1,4 @@
-/** Request bodies: NDJSON written straight into one Buffer, compressed on libuv's thread pool (async zlib). */
+/** Request bodies: NDJSON copied into one Buffer, compressed on libuv's thread pool (async zlib). */
 import { gzip } from 'zlib';
 import type { ImportBody } from './import-client';
 
@@ -8,17 +8,29 @@ import type { ImportBody } from './import-client';
  */
 const GZIP_CHUNK_BYTES = 1024 * 1024;
 
-/** The NDJSON body for `lines`; `byteLength` (exact UTF-8 size with separators) avoids a joined copy. */
-export function ndjsonBody(lines: string[], byteLength?: number): Buffer {
-  if (lines.length === 1) return Buffer.from(lines[0], 'utf8');
-  const size = byteLength ?? lines.reduce((n, l) => n + Buffer.byteLength(l, 'utf8'), 0) + lines.length - 1;
-  const buf = Buffer.allocUnsafe(size);
+/**
+ * The NDJSON body for `lines` (`byteLength`: its exact size with separators, when known). Lines that sit
+ * back to back in one buffer with a newline between them (as a worker encodes them) are copied as one run.
+ */
+export function ndjsonBody(lines: Buffer[], byteLength?: number): Buffer {
+  if (lines.length === 1) return lines[0];
+  const size = byteLength ?? lines.reduce((n, l) => n + l.length, 0) + lines.length - 1;
+  const body = Buffer.allocUnsafe(size);
   let offset = 0;
-  for (let i = 0; i < lines.length; i++) {
-    if (i > 0) buf[offset++] = 10;
-    offset += buf.write(lines[i], offset, 'utf8');
+  for (let i = 0; i < lines.length; ) {
+    const first = lines[i];
+    let runEnd = first.byteOffset + first.length;
+    let j = i + 1;
+    for (let memory: Uint8Array | undefined; j < lines.length && lines[j].buffer === first.buffer && lines[j].byteOffset === runEnd + 1; j++) {
+      memory ??= new Uint8Array(first.buffer);
+      if (memory[runEnd] !== 10) break; // adjacent by chance (e.g. Node's buffer pool), not separated by a newline
+      runEnd = lines[j].byteOffset + lines[j].length;
+    }
+    if (i > 0) body[offset++] = 10;
+    offset += Buffer.from(first.buffer, first.byteOffset, runEnd - first.byteOffset).copy(body, offset);
+    i = j;
   }
-  return offset === size ? buf : buf.subarray(0, offset);
+  return body;
 }
 
 export function compressBody(data: Buffer, level: number): Promise<ImportBody> {

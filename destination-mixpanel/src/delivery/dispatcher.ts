@@ -8,7 +8,7 @@ import { DeliveryFailure } from './batch-sender';
 import type { RecordRejection } from './import-response';
 
 /** `byteLength` = exact UTF-8 size of the NDJSON body, when known. */
-export type DeliverFn = (lines: string[], signal: AbortSignal, byteLength?: number) => Promise<RecordRejection[]>;
+export type DeliverFn = (lines: Buffer[], signal: AbortSignal, byteLength?: number) => Promise<RecordRejection[]>;
 
 export class Dispatcher {
   private inFlight = 0;
