@@ -19,6 +19,17 @@ export type { RejectedRecord } from './write-pipeline';
 export interface MixpanelDestinationOptions {
   /** Called for every rejected record (the sync runner writes them to a file). */
   onRejected?: (rejected: RejectedRecord) => void;
+  /** Tuning of the raw-line path (writeRaw); the defaults suit the CLI. Tests use them to force small blocks or workers. */
+  rawInput?: Partial<RawInputTuning>;
+}
+
+export interface RawInputTuning {
+  /** Bytes of input lines per block handed to an encoder thread. */
+  blockBytes: number;
+  /** Encoder threads; 0 = encode on the main thread. Default: see defaultWorkerCount(). */
+  workers: number;
+  /** The compiled worker script (default: encode-worker.js next to the pool module). */
+  workerScript: string;
 }
 
 /** About a thousand input lines: big enough that handing a block to a thread costs little per record. */
@@ -54,9 +65,10 @@ export class MixpanelDestination implements Destination, RawInputDestination {
    */
   async writeRaw(config: JsonObject, _catalog: ConfiguredAirbyteCatalog, input: RawMessageInput, out: DestinationOutput): Promise<void> {
     const settings = resolveSettings(config);
-    const encoder = createBlockEncoder({ mapping: settings.mapping, maxEventBytes: settings.delivery.maxBatchBytes });
+    const tuning = this.options.rawInput ?? {};
+    const encoder = createBlockEncoder({ mapping: settings.mapping, maxEventBytes: settings.delivery.maxBatchBytes }, tuning.workers, tuning.workerScript);
     try {
-      const blocks = lineBlocks(input.chunks, { targetBytes: BLOCK_BYTES, idleFlushMs: BLOCK_IDLE_FLUSH_MS });
+      const blocks = lineBlocks(input.chunks, { targetBytes: tuning.blockBytes ?? BLOCK_BYTES, idleFlushMs: BLOCK_IDLE_FLUSH_MS });
       // Two blocks per encoder: one being encoded, one waiting, so no thread idles while results are handed over.
       const encoded = encodeInOrder(blocks, encoder, input.protocol, 2 * encoder.parallelism);
       await this.withPipeline(settings, out, (pipeline) => pipeline.runEncoded(encoded));

@@ -40,8 +40,7 @@ export function defaultWorkerCount(): number {
   return cores >= 2 ? 2 : 0;
 }
 
-export function createBlockEncoder(settings: EncoderSettings, workers = defaultWorkerCount()): BlockEncoder {
-  const script = path.join(__dirname, 'encode-worker.js');
+export function createBlockEncoder(settings: EncoderSettings, workers = defaultWorkerCount(), script = path.join(__dirname, 'encode-worker.js')): BlockEncoder {
   if (workers > 0 && fs.existsSync(script)) return new WorkerBlockEncoder(script, workers, settings);
   return new InlineBlockEncoder(settings);
 }
