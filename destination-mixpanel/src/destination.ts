@@ -32,8 +32,12 @@ export interface RawInputTuning {
   workerScript: string;
 }
 
-/** About a thousand input lines: big enough that handing a block to a thread costs little per record. */
-const BLOCK_BYTES = 1024 * 1024;
+/**
+ * About 250 input lines: handing a block to a thread then costs little per record, and the blocks in
+ * flight (and the encoded events that batches keep alive) stay small. Measured: 1 MB blocks took the
+ * same CPU but ~20 MB more peak RSS.
+ */
+const BLOCK_BYTES = 256 * 1024;
 /** A quiet source's lines (and states) go on after this long instead of waiting for a full block. */
 const BLOCK_IDLE_FLUSH_MS = 10;
 
