@@ -19,6 +19,8 @@ export type { RejectedRecord } from './write-pipeline';
 export interface MixpanelDestinationOptions {
   /** Called for every rejected record (the sync runner writes them to a file). */
   onRejected?: (rejected: RejectedRecord) => void;
+  /** Called for every skipped record (the sync runner's progress display counts them). */
+  onSkipped?: (stream: string, reason: string) => void;
   /** Tuning of the raw-line path (writeRaw); the defaults suit the CLI. Tests use them to force small blocks or workers. */
   rawInput?: Partial<RawInputTuning>;
 }
@@ -90,6 +92,7 @@ export class MixpanelDestination implements Destination, RawInputDestination {
       deliver: (lines, signal, byteLength) => sender.deliver(lines, signal, byteLength),
       hostLabel: client.hostLabel,
       onRejected: this.options.onRejected,
+      onSkipped: this.options.onSkipped,
     });
     out.log.info(`Sending to ${client.hostLabel} (${settings.auth.method} auth): up to ${delivery.batchSize} events per request, ${delivery.concurrency} requests in flight.`);
     try {

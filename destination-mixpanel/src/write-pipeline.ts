@@ -29,6 +29,8 @@ export interface PipelineDeps {
   hostLabel: string;
   /** Receives every rejected record with its reason (e.g. the sync runner writes them to a file). */
   onRejected?: (rejected: RejectedRecord) => void;
+  /** Told of every skipped record as it happens (the sync runner's progress display counts them). */
+  onSkipped?: (stream: string, reason: string) => void;
 }
 
 /** A record that was not stored, why, and what it looked like (the event without its token, or the source record). */
@@ -198,6 +200,7 @@ export class WritePipeline {
     this.countReceived();
     this.ledger.recordSkipped(reason, detail, stream, sample);
     this.ledger.countEvent(stream, 'skipped');
+    this.deps.onSkipped?.(stream, reason);
   }
 
   private acceptRejected(stream: string, reason: string, detail: string, countAs: string, record: unknown): void {

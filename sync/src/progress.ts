@@ -3,8 +3,10 @@
  * (cron, CI, pipes), so long syncs never look stuck.
  */
 export interface ProgressCounts {
+  /** Files finished by the source (one source state each). */
   files: number;
   events: number;
+  /** Records with a final verdict (sent, rejected or skipped) covered by a saved state. */
   acknowledged: number;
   rejected: number;
   skipped: number;
@@ -31,7 +33,7 @@ export class Progress {
   line(): string {
     const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
     const c = this.counts;
-    return `files ${c.files} | events read ${c.events} | acknowledged ${c.acknowledged} | rejected ${c.rejected} | skipped ${c.skipped} | ${Math.round(c.events / seconds)} events/s | ${seconds.toFixed(0)} s`;
+    return `files ${c.files} | events read ${c.events} | done ${c.acknowledged} | rejected ${c.rejected} | skipped ${c.skipped} | ${Math.round(c.events / seconds)} events/s | ${seconds.toFixed(0)} s`;
   }
 
   private render(): void {

@@ -24,7 +24,13 @@ export interface SyncResult {
 export async function runSync(settings: SyncSettings, log: Logger, progress: Progress): Promise<SyncResult> {
   const source = new BrazeCurrentsSource();
   const rejectedOut = fs.createWriteStream(settings.rejectedFile);
-  const destination = new MixpanelDestination({ onRejected: (r: RejectedRecord) => rejectedOut.write(JSON.stringify(r) + '\n') });
+  const destination = new MixpanelDestination({
+    onRejected: (r: RejectedRecord) => {
+      progress.counts.rejected++;
+      rejectedOut.write(JSON.stringify(r) + '\n');
+    },
+    onSkipped: () => progress.counts.skipped++,
+  });
   const stateFile = new StateFile(settings.stateFile);
   const state = stateFile.load();
   log.info(state.size ? `Resuming from ${settings.stateFile} (${state.size} stream(s) with saved progress).` : `No saved progress at ${settings.stateFile}: reading the whole export.`);
@@ -44,8 +50,7 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
     state: (acknowledged, stats) => {
       stateFile.save(acknowledged);
       statesAcknowledged++;
-      progress.counts.acknowledged += stats.recordCount - stats.rejectedRecordCount;
-      progress.counts.rejected += stats.rejectedRecordCount;
+      progress.counts.acknowledged += stats.recordCount;
     },
     emit: (message) => {
       if (message.type === 'TRACE' && message.trace.analytics?.type === 'mixpanel_destination_accounting') {

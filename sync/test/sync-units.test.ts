@@ -4,6 +4,7 @@ import path from 'path';
 import { Channel } from '../src/channel';
 import { StateFile } from '../src/state-file';
 import { summaryTable } from '../src/summary';
+import { Progress } from '../src/progress';
 import { buildSyncSpec } from '../../tools/build-sync-spec';
 import { REPO_ROOT } from '../../test-support/run-cli';
 
@@ -77,5 +78,33 @@ describe('summary table', () => {
     expect(text).toMatch(/^TOTAL\s+3\s+1\s+2$/m);
     expect(text).toContain('  time_out_of_range: 1');
     expect(text).toContain('Received 6 = sent 3 + rejected 1 + skipped 2');
+  });
+});
+
+describe('Progress', () => {
+  const sink = (isTTY: boolean) => {
+    const written: string[] = [];
+    return { written, stream: { isTTY, write: (t: string) => written.push(t) } as unknown as NodeJS.WriteStream };
+  };
+
+  it('logs a progress line periodically when not on a terminal', async () => {
+    const { written, stream } = sink(false);
+    const progress = new Progress(stream, 10);
+    Object.assign(progress.counts, { files: 3, events: 1200, acknowledged: 1000, rejected: 2, skipped: 5 });
+    progress.start();
+    await new Promise((r) => setTimeout(r, 35));
+    progress.stop();
+    expect(written.length).toBeGreaterThanOrEqual(2);
+    expect(written[0]).toMatch(/^\S+Z progress: files 3 \| events read 1200 \| done 1000 \| rejected 2 \| skipped 5 \| \d+ events\/s \| \d+ s\n$/);
+  });
+
+  it('redraws one line in place on a terminal and clears it at the end', async () => {
+    const { written, stream } = sink(true);
+    const progress = new Progress(stream, 10);
+    progress.start();
+    await new Promise((r) => setTimeout(r, 35));
+    progress.stop();
+    expect(written.slice(0, -1).every((t) => t.startsWith('\r') && !t.includes('\n'))).toBe(true);
+    expect(written[written.length - 1]).toMatch(/^\r +\r$/);
   });
 });
