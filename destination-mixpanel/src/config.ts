@@ -98,7 +98,21 @@ export function resolveMapping(config: JsonObject): MappingConfig {
     distinct_id_field: str(config.distinct_id_field),
     time_field: str(config.time_field),
     insert_id_field: str(config.insert_id_field),
+    event_name_overrides: eventNameOverrides(config.event_name_overrides),
   };
+}
+
+/** The spec's list of {currents_type, event_name} pairs as the mapper's lookup table. */
+function eventNameOverrides(value: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const overrides: Record<string, string> = {};
+  for (const entry of value as Array<{ currents_type?: unknown; event_name?: unknown }>) {
+    const type = str(entry?.currents_type);
+    const name = str(entry?.event_name);
+    if (!type || !name) throw configError('event_name_overrides: every entry needs a currents_type (e.g. users.messages.sms.CarrierSend) and an event_name.');
+    overrides[type] = name;
+  }
+  return overrides;
 }
 
 export function resolveDelivery(config: JsonObject): DeliverySettings {
