@@ -18,11 +18,25 @@ export function parseMessageLine(line: string): LineOutcome {
   if (!line.trim()) return undefined;
   try {
     const value = JSON.parse(line);
-    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.type === 'string') return { message: value };
-    return { problem: 'is JSON but not a protocol message (no "type"); skipped.' };
+    if (!value || typeof value !== 'object' || Array.isArray(value) || typeof value.type !== 'string') {
+      return { problem: 'is JSON but not a protocol message (no "type"); skipped.' };
+    }
+    // A RECORD the destination cannot read must not stop the sync: report it like any unreadable line.
+    if (value.type === 'RECORD' && !isRecordShaped(value)) return { problem: 'is a RECORD without a "record" object holding "stream" and "data"; skipped.' };
+    return { message: value };
   } catch {
     return { problem: `is not valid JSON; skipped (starts with ${JSON.stringify(line.slice(0, 60))}).` };
   }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Airbyte RECORD: `record: {stream, data}`; Singer RECORD: `stream` and `record` at the top. */
+function isRecordShaped(message: Record<string, unknown>): boolean {
+  if (!isObject(message.record)) return false;
+  const airbyte = typeof message.record.stream === 'string' && isObject(message.record.data);
+  const singer = typeof message.stream === 'string';
+  return airbyte || singer;
 }
 
 /** The warning logged for a skipped line (`lineNumber` counts from 1, blank lines included). */

@@ -123,7 +123,7 @@ describe('destination side', () => {
   const destConfig = writeTempJson('dest.json', { secret: 'dest-secret-77' }, dir);
 
   it('write echoes states with destinationStats; invalid lines are reported and skipped', async () => {
-    const input = [...records(2), 'not json', state(1), ...records(1), state(2)].join('\n') + '\n';
+    const input = [...records(2), 'not json', state(1), ...records(1), '{"type":"RECORD","record":{"stream":"s"}}', state(2)].join('\n') + '\n';
     const r = await runNodeScript(DESTINATION, ['write', '--config', destConfig, '--catalog', catalog], { input });
     expect(r.code).toBe(0);
     const messages = parseAirbyteOutput(r.stdout);
@@ -132,6 +132,7 @@ describe('destination side', () => {
       [2, { recordCount: 1, rejectedRecordCount: 0 }],
     ]);
     expect(messages.find((m) => m.log?.message.startsWith('Input line 3 is not valid JSON'))).toBeDefined();
+    expect(messages.find((m) => m.log?.message === 'Input line 6 is a RECORD without a "record" object holding "stream" and "data"; skipped.')).toBeDefined();
     expect(r.stdout).not.toContain('dest-secret-77');
   });
 
