@@ -6,6 +6,7 @@ import type { Readable } from 'stream';
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonObject } from '../../connector-kit/protocol';
 import type { SourceOutput, StreamStates } from '../../connector-kit/connector';
 import { ConnectorError, configError, transientError } from '../../connector-kit/errors';
+import type { Logger } from '../../connector-kit/logger';
 import { AvroFileReader, CorruptAvroError, NotAvroError } from './avro/container';
 import type { SourceSettings } from './config';
 import { scanExportLayout, type ExportLayout } from './export-layout';
@@ -40,23 +41,50 @@ export async function readStreams(settings: SourceSettings, catalog: ConfiguredA
   const unrecognised = await groupUnrecognisedFiles(settings.storage, layout, settings.startHour, out.log, tally, settings.skipCorruptFiles)
     .catch((err) => { throw asUserError(err); });
   const ctx: ReadContext = { settings, out, layout, unrecognised, tally, emitter: new RecordEmitter(out) };
-  for (const stream of catalog.streams) await readStream(ctx, stream, states.get(stream.stream.name));
+  // Each stream's files are listed while the stream before it is read (listing is mostly waiting).
+  const plan = (i: number) => quietly(planStream(ctx, catalog.streams[i], states.get(catalog.streams[i].stream.name)));
+  let next = catalog.streams.length ? plan(0) : undefined;
+  for (let i = 0; i < catalog.streams.length; i++) {
+    const current = next as Promise<StreamPlan>;
+    next = i + 1 < catalog.streams.length ? plan(i + 1) : undefined;
+    await readStream(ctx, catalog.streams[i], current);
+  }
   if (tally.notAvro.length || tally.corrupt.length) {
     out.log.warn(`Skipped ${tally.notAvro.length} non-Avro object(s) and ${tally.corrupt.length} corrupt file(s); their keys are in the warnings above.`);
   }
 }
 
-async function readStream(ctx: ReadContext, configured: ConfiguredAirbyteStream, inputState: JsonObject | undefined): Promise<void> {
+interface StreamPlan {
+  cursor: StreamCursor;
+  eventType?: string;
+  fromHour?: Hour;
+  files: ExportFile[];
+  /** Log lines of the listing, held back so they appear in the stream's turn as if listed then. */
+  heldLogs: { level: keyof Logger; message: string }[];
+}
+
+/** A stream's cursor and pending files. Started ahead of the stream's turn; failures surface when it is awaited. */
+async function planStream(ctx: ReadContext, configured: ConfiguredAirbyteStream, inputState: JsonObject | undefined): Promise<StreamPlan> {
+  const { settings } = ctx;
+  const heldLogs: StreamPlan['heldLogs'] = [];
+  const hold = (level: keyof Logger) => (message: string) => { heldLogs.push({ level, message }); };
+  const log: Logger = { debug: hold('debug'), info: hold('info'), warn: hold('warn'), error: hold('error') };
+  const incremental = configured.sync_mode === 'incremental';
+  // Full refresh reads everything from start_date but still reports a state a later incremental run can use.
+  const cursor = incremental ? StreamCursor.fromState(configured.stream.name, inputState, settings.lookbackHours) : StreamCursor.fresh(settings.lookbackHours);
+  const eventType = eventTypeOf(configured, ctx.layout, ctx.unrecognised);
+  const fromHour: Hour | undefined = maxHour(settings.startHour, cursor.windowStart());
+  const files = eventType ? await filesOf(ctx, eventType, fromHour, log) : [];
+  return { cursor, eventType, fromHour, files, heldLogs };
+}
+
+async function readStream(ctx: ReadContext, configured: ConfiguredAirbyteStream, plan: Promise<StreamPlan>): Promise<void> {
   const { out, settings } = ctx;
   const name = configured.stream.name;
   await out.streamStatus(name, 'STARTED');
-  const incremental = configured.sync_mode === 'incremental';
-  // Full refresh reads everything from start_date but still reports a state a later incremental run can use.
-  const cursor = incremental ? StreamCursor.fromState(name, inputState, settings.lookbackHours) : StreamCursor.fresh(settings.lookbackHours);
-  const eventType = eventTypeOf(configured, ctx.layout, ctx.unrecognised);
+  const { cursor, eventType, fromHour, files, heldLogs } = await plan;
   if (!eventType) out.log.warn(`Stream "${name}" matches no Braze Currents event type; it will have no records.`);
-  const fromHour: Hour | undefined = maxHour(settings.startHour, cursor.windowStart());
-  const files = eventType ? await filesOf(ctx, eventType, fromHour) : [];
+  for (const { level, message } of heldLogs) out.log[level](message);
   const pending = files.filter((f) => !cursor.hasRead(f.key));
   out.log.info(`Stream "${name}": ${pending.length} new file(s) to read${fromHour ? ` from hour ${fromHour}` : ''} in ${settings.where}.`);
   await out.streamStatus(name, 'RUNNING');
@@ -79,18 +107,22 @@ async function readStream(ctx: ReadContext, configured: ConfiguredAirbyteStream,
   await out.streamStatus(name, 'COMPLETE');
 }
 
-async function filesOf(ctx: ReadContext, eventType: string, fromHour: Hour | undefined): Promise<ExportFile[]> {
+async function filesOf(ctx: ReadContext, eventType: string, fromHour: Hour | undefined, log: Logger): Promise<ExportFile[]> {
   const folders = ctx.layout.typeFolders.get(eventType) ?? [];
-  const listed = await listTypeFiles(ctx.settings.storage, folders, fromHour, ctx.out.log, ctx.tally);
+  const listed = await listTypeFiles(ctx.settings.storage, folders, fromHour, log, ctx.tally);
   const extra = (ctx.unrecognised.get(eventType) ?? []).filter((f) => !fromHour || f.hour >= fromHour);
   return extra.length ? sortFiles([...listed, ...extra]) : listed;
 }
 
+/** Marks a promise handled: its failure surfaces where it is awaited, never as an unhandled rejection. */
+function quietly<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 /** Starts opening a file; a failure surfaces when the read loop awaits it, never as an unhandled rejection. */
 function openAhead(ctx: ReadContext, file: ExportFile): Promise<Readable> {
-  const opening = ctx.settings.storage.open(file.key);
-  opening.catch(() => undefined);
-  return opening;
+  return quietly(ctx.settings.storage.open(file.key));
 }
 
 async function readFile(ctx: ReadContext, stream: string, eventType: string, file: ExportFile, content: Readable): Promise<void> {

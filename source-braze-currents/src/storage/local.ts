@@ -83,7 +83,11 @@ export class LocalStorage implements Storage {
 
   /** Recursive walk in S3 key order; skips whole folders that sort before `startAfter`. */
   private async *walk(dir: string, prefix: string, startAfter?: string): AsyncIterable<StoredObject> {
-    for (const entry of await this.entries(dir)) {
+    const entries = await this.entries(dir);
+    // The folder's matching files are described (stat) all at once rather than one round trip after another.
+    const wanted = (e: Entry) => !e.isDir && (dir + e.name).startsWith(prefix) && (startAfter === undefined || dir + e.name > startAfter);
+    const described = new Map(await Promise.all(entries.filter(wanted).map(async (e) => [e.name, await this.describe(dir + e.name)] as const)));
+    for (const entry of entries) {
       const key = dir + entry.name;
       if (entry.isDir) {
         const folder = `${key}/`;
@@ -92,9 +96,8 @@ export class LocalStorage implements Storage {
         if (startAfter !== undefined && folder < startAfter && !startAfter.startsWith(folder)) continue;
         yield* this.walk(folder, prefix, startAfter);
       } else {
-        if (!key.startsWith(prefix)) continue;
-        if (startAfter !== undefined && key <= startAfter) continue;
-        yield await this.describe(key);
+        const object = described.get(entry.name);
+        if (object) yield object;
       }
     }
   }
