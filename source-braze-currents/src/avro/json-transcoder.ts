@@ -65,7 +65,7 @@ export function compileJsonTranscoder(schema: Record<string, unknown>, type: avr
   }
 }
 
-interface CompiledField { name: string; key: ByteLiteral; emit: Emit }
+interface CompiledField { name: string; emit: Emit }
 
 /** Pairs the raw field list (what the object path's fixer sees) with avsc's resolved field types. */
 function recordFields(schema: Record<string, unknown>, type: avro.Type): CompiledField[] {
@@ -74,19 +74,43 @@ function recordFields(schema: Record<string, unknown>, type: avro.Type): Compile
   if (!Array.isArray(rawFields) || rawFields.length !== typeFields.length) throw new UnsupportedSchema();
   return rawFields.map((f, i) => {
     if (typeFields[i].name !== f.name || f.name === '__proto__') throw new UnsupportedSchema();
-    return { name: f.name, key: ByteLiteral.of(`${i ? ',' : ''}${JSON.stringify(f.name)}:`), emit: emitterFor(f.type, typeFields[i].type) };
+    return { name: f.name, emit: fieldEmitter(`${i ? ',' : ''}${JSON.stringify(f.name)}:`, f.type, typeFields[i].type) };
   });
 }
 
+/** Writes `"name":value`. */
+function fieldEmitter(keyText: string, raw: RawSchema, type: avro.Type): Emit {
+  const key = ByteLiteral.of(keyText);
+  const nullIndex = Array.isArray(raw) && raw.length === 2 ? raw.indexOf('null') : -1;
+  if (nullIndex >= 0 && type.typeName === 'union:unwrapped') {
+    // The commonest Braze field, ["null", X]: a null is one copy of `"name":null`, no branch dispatch.
+    const keyAndNull = ByteLiteral.of(`${keyText}null`);
+    const valueIndex = 1 - nullIndex;
+    const value = emitterFor((raw as RawSchema[])[valueIndex], (type as unknown as { types: avro.Type[] }).types[valueIndex]);
+    return (c, out) => {
+      const index = c.int();
+      if (index === nullIndex) {
+        out.literal(keyAndNull);
+      } else if (index === valueIndex) {
+        out.literal(key);
+        value(c, out);
+      } else {
+        throw new NotTranscodable('invalid union index');
+      }
+    };
+  }
+  const value = emitterFor(raw, type);
+  return (c, out) => {
+    out.literal(key);
+    value(c, out);
+  };
+}
+
 function fieldsEmitter(fields: CompiledField[]): Emit {
-  const keys = fields.map((f) => f.key);
   const emits = fields.map((f) => f.emit);
   const n = fields.length;
   return (cursor, out) => {
-    for (let i = 0; i < n; i++) {
-      out.literal(keys[i]);
-      emits[i](cursor, out);
-    }
+    for (let i = 0; i < n; i++) emits[i](cursor, out);
   };
 }
 
