@@ -15,6 +15,8 @@ export class LineWriter {
   private pendingLength = 0;
   private draining: Promise<void> | null = null;
   private idleFlush: NodeJS.Immediate | null = null;
+  /** False while there is nothing to mask, so pre-serialised bytes can skip the string round trip. */
+  mustRedact = true;
 
   constructor(private readonly stream: Writable, private readonly redact: Redactor) {}
 
@@ -28,6 +30,18 @@ export class LineWriter {
       if (this.pending.length > 0) void this.flushChunk();
     });
     if (this.draining) return this.draining;
+  }
+
+  /**
+   * Writes complete lines that are already bytes (each ending in a newline), after everything queued before
+   * them. Resolves once the stream has taken them, so the caller may reuse the buffer; that is also the
+   * backpressure. When secrets must be masked the bytes take the line path, as text.
+   */
+  async writeBytes(bytes: Buffer): Promise<void> {
+    if (this.mustRedact) return this.writeLine(bytes.toString('utf8', 0, bytes.length - 1)) ?? undefined;
+    await this.flush();
+    // A failed write resolves too: the process-wide stdout error handler deals with a closed pipe.
+    await new Promise<void>((resolve) => this.stream.write(bytes, () => resolve()));
   }
 
   /** Pushes everything queued to the stream and waits until the stream accepted it. */

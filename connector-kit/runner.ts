@@ -8,9 +8,8 @@ import { readJsonFile, validateConfig } from './config';
 import type { Destination, DestinationOutput, RecordLineWriter, Source, SourceOutput, ConnectorInfo } from './connector';
 import { ConnectorError, configError } from './errors';
 import { acceptsRawInput, readJsonLines, toDestinationMessage } from './input';
-import type { LineWriter } from './output';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject, StreamStatus } from './protocol';
-import { collectSecrets, makeRedactor } from './redact';
+import { collectSecrets } from './redact';
 import { Session } from './session';
 import { about, aboutMarkdown, allStreams, schemaLine, selectedStreams, toSingerCatalog, toSingerLine, type SingerCatalog } from './singer';
 import { parseStateInput } from './state';
@@ -33,6 +32,13 @@ async function runMain(argv: string[], mode: 'airbyte' | 'singer', command: Comm
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(1); // the reader went away; nothing more can be delivered
   });
+  // If the event loop runs dry while a command still awaits something that can never happen, Node would
+  // exit 0 with the output cut short; a connector must never claim success that way.
+  const stalled = () => {
+    reportFailure(session, new Error('the connector stopped before finishing (nothing left to wait for)'));
+    void session.close().then(() => process.exit(1));
+  };
+  process.once('beforeExit', stalled);
   let code = 1;
   try {
     const args = parseArgs(argv, mode);
@@ -41,6 +47,7 @@ async function runMain(argv: string[], mode: 'airbyte' | 'singer', command: Comm
   } catch (err) {
     reportFailure(session, err);
   }
+  process.off('beforeExit', stalled);
   await session.close();
   process.exit(code);
 }
@@ -70,16 +77,11 @@ function reportFailure(session: Session, err: unknown): void {
   });
 }
 
-/** Sessions whose config holds secrets: all their output must pass through the redactor. */
-const sessionsWithSecrets = new WeakSet<Session>();
-
 /** Reads and validates --config, installing the redactor before anything from it can be printed. */
 function loadConfig(info: ConnectorInfo, args: ParsedArgs, session: Session, why: string): JsonObject {
   const raw = readJsonFile(requireFlag(args, 'config', why), 'config');
   const spec = info.spec().connectionSpecification;
-  const secrets = collectSecrets(spec, raw);
-  session.setRedactor(makeRedactor(secrets));
-  if (secrets.size > 0) sessionsWithSecrets.add(session);
+  session.setSecrets(collectSecrets(spec, raw));
   return validateConfig(spec, raw);
 }
 
@@ -205,8 +207,7 @@ class SourceMessageOutput implements SourceOutput {
     write: (stream, bytes, length, count) => {
       if (count === 0) return;
       this.counts.set(stream, (this.counts.get(stream) ?? 0) + count);
-      if (sessionsWithSecrets.has(this.session)) return this.session.stdout.writeLine(bytes.toString('utf8', 0, length - 1));
-      return writeBytesAfter(this.session.stdout, process.stdout, bytes.subarray(0, length));
+      return this.session.stdout.writeBytes(bytes.subarray(0, length));
     },
   };
 
@@ -236,17 +237,6 @@ class SourceMessageOutput implements SourceOutput {
   async markUnfinishedIncomplete(): Promise<void> {
     for (const stream of [...this.open]) await this.streamStatus(stream, 'INCOMPLETE');
   }
-}
-
-/**
- * Writes raw bytes to `stream` after everything the line writer for that stream still holds (so messages
- * stay in order). Resolves once the stream has handed the bytes on (the caller may then reuse them), which
- * is also the backpressure: a slow reader slows the source down. A failed write resolves too; the
- * process-wide stdout error handler deals with a closed pipe.
- */
-async function writeBytesAfter(lineWriter: LineWriter, stream: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
-  await lineWriter.flush();
-  await new Promise<void>((resolve) => stream.write(bytes, () => resolve()));
 }
 
 async function destinationCommand(destination: Destination, args: ParsedArgs, session: Session): Promise<number> {

@@ -4,7 +4,7 @@
  * because a Singer stdout holds only Singer messages.
  */
 import { LineWriter } from './output';
-import type { Redactor } from './redact';
+import { makeRedactor, type Redactor } from './redact';
 import type { Logger } from './logger';
 import type { AirbyteMessage, LogLevel } from './protocol';
 
@@ -22,9 +22,10 @@ export class Session {
     this.log = { debug: (m) => this.debug && at('DEBUG')(m), info: at('INFO'), warn: at('WARN'), error: at('ERROR') };
   }
 
-  /** Installs the redactor once the config (and so the secrets) is known. */
-  setRedactor(redactor: Redactor): void {
-    this.redactor = redactor;
+  /** Installs redaction once the config (and so its secrets) is known. */
+  setSecrets(secrets: Set<string>): void {
+    this.redactor = makeRedactor(secrets);
+    this.stdout.mustRedact = this.stderr.mustRedact = secrets.size > 0;
   }
 
   redact(text: string): string {

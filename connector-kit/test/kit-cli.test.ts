@@ -72,6 +72,12 @@ describe('Airbyte verbs', () => {
     expectNoSecrets(r.stdout + r.stderr);
   });
 
+  it('a read that stalls with nothing left to wait for exits 1 with a TRACE instead of a silent success', async () => {
+    const r = await runNodeScript(SOURCE, ['read', '--config', config({ stall: true }), '--catalog', catalog]);
+    expect(r.code).toBe(1);
+    expect(parseAirbyteOutput(r.stdout).pop()!.trace.error).toMatchObject({ message: 'Unexpected error: the connector stopped before finishing (nothing left to wait for)', failure_type: 'system_error' });
+  });
+
   it('unreadable files and bad JSON give a config_error naming the file', async () => {
     const missing = await runNodeScript(SOURCE, ['read', '--config', path.join(dir, 'nope.json'), '--catalog', catalog]);
     expect(missing.code).toBe(1);
