@@ -34,7 +34,7 @@ export function parseStartHour(startDate: unknown): Hour | undefined {
 
 export function settingsFrom(config: JsonObject): SourceSettings {
   const storageConfig = config.storage as StorageConfig | undefined;
-  if (!storageConfig || typeof storageConfig !== 'object') throw configError('storage is missing; set storage.type to "s3" or "local" with its fields.');
+  if (!storageConfig || typeof storageConfig !== 'object') throw configError('storage is missing; set storage.type to "s3", "gcs", "azure" or "local" with its fields.');
   const storage = createStorage(storageConfig);
   const rootPrefix = normalisePrefix(config.prefix ?? 'currents');
   const lookback = config.lookback_hours === undefined ? DEFAULT_LOOKBACK_HOURS : Number(config.lookback_hours);
@@ -42,7 +42,8 @@ export function settingsFrom(config: JsonObject): SourceSettings {
   return {
     storage,
     rootPrefix,
-    where: storage.location.startsWith('s3://') ? `${storage.location}/${rootPrefix}` : `${storage.location} under "${rootPrefix || '(root)'}"`,
+    // A URL-like location (s3://bucket, gs://bucket, https://account…/container) reads well with the prefix appended.
+    where: /^[a-z][a-z0-9+.-]*:\/\//i.test(storage.location) ? `${storage.location}/${rootPrefix}` : `${storage.location} under "${rootPrefix || '(root)'}"`,
     startHour: parseStartHour(config.start_date),
     lookbackHours: lookback,
     skipCorruptFiles: config.skip_corrupt_files === true,
