@@ -58,7 +58,11 @@ export function describeAzureError(err: unknown, ctx: AzureErrorContext): Connec
     case 'AuthorizationServiceMismatch':
     case 'AuthorizationProtocolMismatch':
     case 'AuthorizationSourceIPMismatch':
-      return configError(`Access denied to ${where}: the credentials need List and Read permission on the container; ${credentialsHint}.`, internal);
+      // An account key may do everything, so with a connection string this means a wrong key (Azurite answers
+      // so) or the account's firewall; with a SAS, usually missing permissions.
+      return ctx.authType === 'sas'
+        ? configError(`Access denied to ${where}: the SAS token needs List and Read permissions on the container; ${credentialsHint}. Also check the storage account's network rules allow this connector.`, internal)
+        : configError(`Azure rejected the credentials for ${where}: ${credentialsHint}. If it is right, the storage account's network rules may not allow this connector.`, internal);
     case 'AccountIsDisabled':
       return configError(`The storage account of ${where} is disabled. Enable it in Azure or point the connector at another account.`, internal);
     default:
