@@ -32,6 +32,8 @@ export interface CloudScenario {
   secrets: string[];
   /** How the check message names the place, e.g. /gs:\/\/bucket\/currents\//. */
   location: RegExp;
+  /** Folder above `currents/` when the export does not sit at the top of the store (the config's prefix must match). */
+  keyPrefix?: string;
 }
 
 const STREAMS = ['users_messages_email_open', 'users_messages_email_click'];
@@ -54,6 +56,7 @@ export async function runCliScenario(s: CloudScenario): Promise<void> {
   const dir = makeTempDir('cloud-cli');
   const config = writeTempJson('config.json', s.config, dir);
   const outputs: CliResult[] = [];
+  const at = (key: string) => `${s.keyPrefix ?? ''}${key}`;
   const run = async (args: string[]) => {
     const result = await runCli('source-braze-currents', args);
     outputs.push(result);
@@ -76,7 +79,7 @@ export async function runCliScenario(s: CloudScenario): Promise<void> {
   const first = await run(['read', '--config', config, '--catalog', catalog]);
   expect(first.result.stderr).not.toMatch(/Unexpected error/);
   expect(first.result.code).toBe(0);
-  expect(first.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data._source_key)).toEqual(INITIAL_KEYS);
+  expect(first.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data._source_key)).toEqual(INITIAL_KEYS.map(at));
   for (const name of STREAMS) {
     const statuses = first.messages.filter((m) => m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS' && m.trace.stream_status.stream_descriptor.name === name);
     expect(statuses.map((m) => m.trace.stream_status.status)).toEqual(['STARTED', 'RUNNING', 'COMPLETE']);
@@ -87,10 +90,10 @@ export async function runCliScenario(s: CloudScenario): Promise<void> {
   expect(second.result.code).toBe(0);
   expect(second.messages.filter((m) => m.type === 'RECORD')).toHaveLength(0);
 
-  await s.upload(LATE_KEY, sampleBody(LATE_KEY));
+  await s.upload(at(LATE_KEY), sampleBody(LATE_KEY));
   const third = await run(['read', '--config', config, '--catalog', catalog, '--state', stateFile(second.messages, dir, 'state-2.json')]);
   expect(third.result.code).toBe(0);
-  expect(third.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data._source_key)).toEqual([LATE_KEY]);
+  expect(third.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data._source_key)).toEqual([at(LATE_KEY)]);
 
   expectNoSecrets(outputs, s.secrets);
 }
