@@ -12,9 +12,9 @@ import type { JsonObject } from '../../connector-kit/protocol';
 import { BrazeCurrentsSource } from '../src/source';
 import { AzureStorage } from '../src/storage/azure';
 import { LocalStorage } from '../src/storage/local';
-import type { Storage } from '../src/storage/storage';
 import { CLICK, INITIAL_KEYS, OPEN, cliAvailable, expectCliConfigError, runCliScenario, sampleBody } from './azure-and-gcs-cli-scenario';
 import { INTEGRATION_DIR, describeWithSamples, makeTempDir, placeFile } from './support/samples';
+import { keysOf, silentLog } from './support/storage-helpers';
 
 const ACCOUNT = 'brazetest';
 const ACCOUNT_KEY = crypto.randomBytes(64).toString('base64');
@@ -41,13 +41,6 @@ function startAzurite(): Promise<{ child: ChildProcess; url: string }> {
 }
 
 const source = new BrazeCurrentsSource();
-const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-async function keysOf(storage: Storage, prefix: string, startAfter?: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const o of storage.listObjects(prefix, startAfter)) out.push(o.key);
-  return out;
-}
 
 describeWithSamples('Azure Blob storage against azurite, and the CLI', () => {
   let azurite: ChildProcess;

@@ -12,9 +12,9 @@ import type { JsonObject } from '../../connector-kit/protocol';
 import { BrazeCurrentsSource } from '../src/source';
 import { GcsStorage } from '../src/storage/gcs';
 import { LocalStorage } from '../src/storage/local';
-import type { Storage } from '../src/storage/storage';
 import { CLICK, INITIAL_KEYS, OPEN, cliAvailable, expectCliConfigError, runCliScenario, sampleBody } from './azure-and-gcs-cli-scenario';
 import { INTEGRATION_DIR, describeWithSamples, makeTempDir, placeFile } from './support/samples';
+import { keysOf, silentLog } from './support/storage-helpers';
 
 const BUCKET = 'braze-currents';
 
@@ -120,13 +120,6 @@ function fakeGcs(objects: Map<string, { body: Buffer; updated: Date }>) {
 }
 
 const source = new BrazeCurrentsSource();
-const silentLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-async function keysOf(storage: Storage, prefix: string, startAfter?: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const o of storage.listObjects(prefix, startAfter)) out.push(o.key);
-  return out;
-}
 
 describeWithSamples('GCS storage (service-account key) against a loopback fake of the GCS JSON API, and the CLI', () => {
   const objects = new Map<string, { body: Buffer; updated: Date }>();
