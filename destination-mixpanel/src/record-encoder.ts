@@ -3,7 +3,7 @@
  * of the destination; the in-process path (parsed messages) and the worker threads (raw lines) both call it,
  * so both give the same events, reasons and details.
  */
-import { createMapper } from './mapping';
+import { createFastEventWriter, createMapper, type FastEventWriter } from './mapping';
 import type { MappingConfig, MappingResult, MixpanelEvent } from './mapping/types';
 import { validateEvent } from './validation';
 
@@ -24,8 +24,11 @@ export const MAPPING_ERROR = 'mapping_error';
 export const EVENT_TOO_LARGE = 'event_too_large';
 
 /** `maxEventBytes`: the largest line a request may carry (max_batch_bytes). */
-export function createRecordEncoder(map: MapRecord, validate: ValidateEvent, maxEventBytes: number): EncodeRecord {
+export function createRecordEncoder(map: MapRecord, validate: ValidateEvent, maxEventBytes: number, fast?: FastEventWriter): EncodeRecord {
   return (stream, data, nowMs) => {
+    // The common case (an accepted Currents record) written directly; everything else takes the general path below.
+    const written = fast?.(stream, data, nowMs, maxEventBytes);
+    if (written) return { outcome: 'event', json: written.json, eventName: written.eventName, warnings: written.warnings };
     let mapped: MappingResult;
     try {
       mapped = map(stream, data);
@@ -60,5 +63,5 @@ export function withoutToken(event: unknown): unknown {
 
 /** The destination's encoder for a mapping config (the same wiring in the main thread and in workers). */
 export function createDestinationEncoder(mapping: MappingConfig, maxEventBytes: number): EncodeRecord {
-  return createRecordEncoder(createMapper(mapping), validateEvent, maxEventBytes);
+  return createRecordEncoder(createMapper(mapping), validateEvent, maxEventBytes, createFastEventWriter(mapping));
 }

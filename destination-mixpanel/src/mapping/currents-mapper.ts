@@ -131,7 +131,7 @@ export function mapCurrentsRecord(plan: TypePlan, data: Record<string, unknown>,
 }
 
 /** external_user_id, else the configured fallback; undefined when there is none. */
-function distinctIdOf(data: Record<string, unknown>, config: MappingConfig): string | undefined {
+export function distinctIdOf(data: Record<string, unknown>, config: MappingConfig): string | undefined {
   const external = idValue(data.external_user_id);
   if (external !== undefined) return external;
   switch (config.distinct_id_fallback) {
@@ -154,7 +154,7 @@ function idValue(value: unknown): string | undefined {
  * Braze sends Currents `time` (epoch seconds) as Mixpanel `time`; we send the same instant in ms. `time_ms`
  * (push token changes) stays a property of its own, as Braze documents it, and is used only when `time` is missing.
  */
-function eventTimeMs(data: Record<string, unknown>): number | undefined {
+export function eventTimeMs(data: Record<string, unknown>): number | undefined {
   if (typeof data.time === 'number' && Number.isFinite(data.time)) return Math.round(data.time * 1000);
   if (typeof data.time_ms === 'number' && Number.isFinite(data.time_ms)) return Math.round(data.time_ms);
   return undefined;

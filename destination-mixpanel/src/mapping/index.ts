@@ -5,10 +5,12 @@
  */
 import { findType, findTypeByStream } from './catalogue';
 import { buildPlan, mapCurrentsRecord, type TypePlan } from './currents-mapper';
+import { compileCurrentsWriter, type CurrentsWriter, type WrittenEvent } from './currents-writer';
 import { genericFieldsOf, mapGenericRecord } from './generic-mapper';
 import type { MappingConfig, MappingResult } from './types';
 
 export type { MixpanelEvent, MappingResult, MappingConfig } from './types';
+export type { WrittenEvent } from './currents-writer';
 export { SKIP_REASONS, WARNINGS, BRAZE_PARTNER_ID } from './currents-mapper';
 export { CUSTOM_EVENT_PREFIX, deriveEventName, NAME_DECISIONS } from './event-names';
 export { CUSTOM_EVENT_PROPERTY_PREFIX, PURCHASE_PROPERTY_PREFIX } from './custom-properties';
@@ -17,6 +19,36 @@ export type Mapper = (stream: string, data: Record<string, unknown>) => MappingR
 
 export function createMapper(config: MappingConfig): Mapper {
   const generic = genericFieldsOf(config);
+  const planFor = createPlanLookup(config);
+  return (stream, data) => {
+    const plan = planFor(stream, data);
+    return plan ? mapCurrentsRecord(plan, data, config) : mapGenericRecord(stream, data, generic, config);
+  };
+}
+
+/**
+ * The fast path (see currents-writer.ts): the event's JSON for a Currents record the general path would
+ * accept as is, else undefined (then map, validate and serialise as usual).
+ */
+export type FastEventWriter = (stream: string, data: Record<string, unknown>, nowMs: number, maxEventBytes: number) => WrittenEvent | undefined;
+
+export function createFastEventWriter(config: MappingConfig): FastEventWriter {
+  const planFor = createPlanLookup(config);
+  const writers = new Map<TypePlan, CurrentsWriter | null>();
+  return (stream, data, nowMs, maxEventBytes) => {
+    const plan = planFor(stream, data);
+    if (!plan) return undefined;
+    let writer = writers.get(plan);
+    if (writer === undefined) {
+      writer = compileCurrentsWriter(plan, config);
+      writers.set(plan, writer);
+    }
+    return writer ? writer(data, nowMs, maxEventBytes) : undefined;
+  };
+}
+
+/** A record's Currents plan (by `_event_type`, else by stream name), or null for other streams. */
+function createPlanLookup(config: MappingConfig): (stream: string, data: Record<string, unknown>) => TypePlan | null {
   // Plans are compiled on first sight of a type or stream and reused for every later record.
   const plansByType = new Map<string, TypePlan>();
   const plansByStream = new Map<string, TypePlan | null>();
@@ -38,10 +70,8 @@ export function createMapper(config: MappingConfig): Mapper {
     }
     return plan;
   };
-
   return (stream, data) => {
     const eventType = data._event_type;
-    const plan = typeof eventType === 'string' && eventType !== '' ? planForType(eventType) : planForStream(stream);
-    return plan ? mapCurrentsRecord(plan, data, config) : mapGenericRecord(stream, data, generic, config);
+    return typeof eventType === 'string' && eventType !== '' ? planForType(eventType) : planForStream(stream);
   };
 }
