@@ -97,7 +97,7 @@ export class RecordEmitter {
     let transcoder = this.transcoders.get(header.schemaText);
     if (transcoder === undefined) {
       if (this.transcoders.size >= MAX_CACHED_SCHEMAS) this.transcoders.clear();
-      transcoder = compileJsonTranscoder(header.schema, header.type) ?? null;
+      transcoder = compileJsonTranscoder(header.schema, header.resolved) ?? null;
       this.transcoders.set(header.schemaText, transcoder);
     }
     return transcoder ?? undefined;

@@ -6,6 +6,7 @@
 import avro from 'avsc';
 import type { Readable } from 'stream';
 import { CODECS, CodecError } from './codecs';
+import { resolveFlatRecord, type ResolvedType } from './simple-schema';
 
 const MAGIC = Buffer.from('Obj\x01', 'latin1');
 const SYNC_SIZE = 16;
@@ -41,7 +42,10 @@ export interface AvroHeader {
   schema: Record<string, unknown>;
   /** Writer schema as written in the file (a cache key for what is compiled from it). */
   schemaText: string;
-  type: avro.Type;
+  /** avsc's Type for the writer schema; built on first use when `resolved` came without it. */
+  readonly type: avro.Type;
+  /** The writer schema's resolved types, for compiling a transcoder (avsc's Type, or a description of a flat record). */
+  resolved: ResolvedType;
   sync: Buffer;
 }
 
@@ -189,14 +193,36 @@ export class AvroFileReader {
     const schemaText = value.meta['avro.schema']?.toString();
     if (!schemaText) throw new CorruptAvroError(`${this.name} has no writer schema (avro.schema) in its header`);
     let schema: Record<string, unknown>;
-    let type: avro.Type;
+    let resolved: ResolvedType | undefined;
+    let type: avro.Type | undefined;
     try {
       schema = JSON.parse(schemaText) as Record<string, unknown>;
-      type = writerType(schemaText, schema);
+      type = typesBySchemaText.get(schemaText);
+      resolved = type ?? resolveFlatRecord(schema);
+      if (!resolved) resolved = type = writerType(schemaText, schema);
     } catch (err) {
       throw new CorruptAvroError(`${this.name} has an unreadable writer schema: ${(err as Error).message}`);
     }
-    return { codec, schema, schemaText, type, sync: Buffer.from(value.sync) };
+    const name = this.name;
+    const parsed = schema;
+    return {
+      codec,
+      schema,
+      schemaText,
+      resolved,
+      sync: Buffer.from(value.sync),
+      // Only flat records (which avsc certainly accepts) get here without a Type: it is built when first needed.
+      get type(): avro.Type {
+        if (!type) {
+          try {
+            type = writerType(schemaText, parsed);
+          } catch (err) {
+            throw new CorruptAvroError(`${name} has an unreadable writer schema: ${(err as Error).message}`);
+          }
+        }
+        return type;
+      },
+    };
   }
 }
 

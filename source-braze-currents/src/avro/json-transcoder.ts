@@ -8,10 +8,10 @@
  * path it mirrors exactly, and refuses the rest (maps, wrapped unions, named-type references, …): for
  * those `compileJsonTranscoder` returns undefined and the caller stays on the object path.
  */
-import type avro from 'avsc';
 import { AvroCursor, NotTranscodable } from './binary-cursor';
 import { ByteLiteral, JsonByteWriter } from './json-writer';
 import { shortestFloat32 } from './json-values';
+import type { ResolvedType } from './simple-schema';
 
 type Emit = (cursor: AvroCursor, out: JsonByteWriter) => void;
 type RawSchema = unknown;
@@ -38,7 +38,7 @@ export interface RecordJsonTranscoder {
 }
 
 /** Compiles a transcoder for records of this writer schema, or undefined when only the object path can read them faithfully. */
-export function compileJsonTranscoder(schema: Record<string, unknown>, type: avro.Type): RecordJsonTranscoder | undefined {
+export function compileJsonTranscoder(schema: Record<string, unknown>, type: ResolvedType): RecordJsonTranscoder | undefined {
   if (schema.type !== 'record' || type.typeName !== 'record') return undefined;
   try {
     const fields = recordFields(schema, type);
@@ -68,9 +68,9 @@ export function compileJsonTranscoder(schema: Record<string, unknown>, type: avr
 interface CompiledField { name: string; emit: Emit }
 
 /** Pairs the raw field list (what the object path's fixer sees) with avsc's resolved field types. */
-function recordFields(schema: Record<string, unknown>, type: avro.Type): CompiledField[] {
+function recordFields(schema: Record<string, unknown>, type: ResolvedType): CompiledField[] {
   const rawFields = schema.fields as { name: string; type: RawSchema }[] | undefined;
-  const typeFields = (type as unknown as { fields: { name: string; type: avro.Type }[] }).fields;
+  const typeFields = (type as unknown as { fields: { name: string; type: ResolvedType }[] }).fields;
   if (!Array.isArray(rawFields) || rawFields.length !== typeFields.length) throw new UnsupportedSchema();
   return rawFields.map((f, i) => {
     if (typeFields[i].name !== f.name || f.name === '__proto__') throw new UnsupportedSchema();
@@ -79,14 +79,14 @@ function recordFields(schema: Record<string, unknown>, type: avro.Type): Compile
 }
 
 /** Writes `"name":value`. */
-function fieldEmitter(keyText: string, raw: RawSchema, type: avro.Type): Emit {
+function fieldEmitter(keyText: string, raw: RawSchema, type: ResolvedType): Emit {
   const key = ByteLiteral.of(keyText);
   const nullIndex = Array.isArray(raw) && raw.length === 2 ? raw.indexOf('null') : -1;
   if (nullIndex >= 0 && type.typeName === 'union:unwrapped') {
     // The commonest Braze field, ["null", X]: a null is one copy of `"name":null`, no branch dispatch.
     const keyAndNull = ByteLiteral.of(`${keyText}null`);
     const valueIndex = 1 - nullIndex;
-    const value = emitterFor((raw as RawSchema[])[valueIndex], (type as unknown as { types: avro.Type[] }).types[valueIndex]);
+    const value = emitterFor((raw as RawSchema[])[valueIndex], (type as unknown as { types: ResolvedType[] }).types[valueIndex]);
     return (c, out) => {
       const index = c.int();
       if (index === nullIndex) {
@@ -121,10 +121,10 @@ function rawTypeName(raw: RawSchema): string {
   throw new UnsupportedSchema(); // nested type objects, named references inside objects, …
 }
 
-function emitterFor(raw: RawSchema, type: avro.Type): Emit {
+function emitterFor(raw: RawSchema, type: ResolvedType): Emit {
   if (Array.isArray(raw)) {
     if (type.typeName !== 'union:unwrapped') throw new UnsupportedSchema(); // wrapped unions keep {"branch": v}
-    const branches = (type as unknown as { types: avro.Type[] }).types;
+    const branches = (type as unknown as { types: ResolvedType[] }).types;
     if (branches.length !== raw.length) throw new UnsupportedSchema();
     return unionEmitter(raw.map((r, i) => emitterFor(r, branches[i])));
   }
@@ -179,7 +179,7 @@ function emitterFor(raw: RawSchema, type: avro.Type): Emit {
       };
     }
     case 'array':
-      return arrayEmitter(emitterFor((raw as { items: RawSchema }).items, (type as unknown as { itemsType: avro.Type }).itemsType));
+      return arrayEmitter(emitterFor((raw as { items: RawSchema }).items, (type as unknown as { itemsType: ResolvedType }).itemsType));
     case 'record': {
       const body = fieldsEmitter(recordFields(raw as Record<string, unknown>, type));
       return (c, out) => {
