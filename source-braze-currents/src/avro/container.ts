@@ -192,52 +192,55 @@ export class AvroFileReader {
     if (!CODECS[codec]) throw new CorruptAvroError(`${this.name} uses the Avro codec "${codec}", which is not supported (supported: null, deflate, snappy)`);
     const schemaText = value.meta['avro.schema']?.toString();
     if (!schemaText) throw new CorruptAvroError(`${this.name} has no writer schema (avro.schema) in its header`);
-    let schema: Record<string, unknown>;
-    let resolved: ResolvedType | undefined;
-    let type: avro.Type | undefined;
+    let schema: WriterSchema;
     try {
-      schema = JSON.parse(schemaText) as Record<string, unknown>;
-      type = typesBySchemaText.get(schemaText);
-      resolved = type ?? resolveFlatRecord(schema);
-      if (!resolved) resolved = type = writerType(schemaText, schema);
+      schema = writerSchema(schemaText);
     } catch (err) {
       throw new CorruptAvroError(`${this.name} has an unreadable writer schema: ${(err as Error).message}`);
     }
     const name = this.name;
-    const parsed = schema;
     return {
       codec,
-      schema,
+      schema: schema.parsed,
       schemaText,
-      resolved,
+      resolved: schema.resolved,
       sync: Buffer.from(value.sync),
       // Only flat records (which avsc certainly accepts) get here without a Type: it is built when first needed.
       get type(): avro.Type {
-        if (!type) {
-          try {
-            type = writerType(schemaText, parsed);
-          } catch (err) {
-            throw new CorruptAvroError(`${name} has an unreadable writer schema: ${(err as Error).message}`);
-          }
+        try {
+          return schema.avscType();
+        } catch (err) {
+          throw new CorruptAvroError(`${name} has an unreadable writer schema: ${(err as Error).message}`);
         }
-        return type;
       },
     };
   }
 }
 
-/** Writer schemas seen so far: an export repeats a few per event type, and building an avsc Type is costly. */
-const typesBySchemaText = new Map<string, avro.Type>();
-const MAX_CACHED_TYPES = 256;
+/** A writer schema parsed once per distinct text: an export repeats a few per event type in every file. */
+interface WriterSchema {
+  parsed: Record<string, unknown>;
+  resolved: ResolvedType;
+  avscType(): avro.Type;
+}
 
-function writerType(schemaText: string, schema: Record<string, unknown>): avro.Type {
-  let type = typesBySchemaText.get(schemaText);
-  if (!type) {
-    type = avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto' });
-    if (typesBySchemaText.size >= MAX_CACHED_TYPES) typesBySchemaText.clear();
-    typesBySchemaText.set(schemaText, type);
+const schemasByText = new Map<string, WriterSchema>();
+const MAX_CACHED_SCHEMAS = 256;
+
+/** Parses (or finds) a writer schema; throws when avsc rejects it, so that is reported with the header. */
+function writerSchema(schemaText: string): WriterSchema {
+  let known = schemasByText.get(schemaText);
+  if (!known) {
+    const parsed = JSON.parse(schemaText) as Record<string, unknown>;
+    // Building an avsc Type is costly (code generation per record); flat records get it only on demand.
+    let type: avro.Type | undefined;
+    const avscType = () => (type ??= avro.Type.forSchema(parsed as avro.Schema, { wrapUnions: 'auto' }));
+    const resolved = resolveFlatRecord(parsed) ?? avscType();
+    known = { parsed, resolved, avscType };
+    if (schemasByText.size >= MAX_CACHED_SCHEMAS) schemasByText.clear();
+    schemasByText.set(schemaText, known);
   }
-  return type;
+  return known;
 }
 
 /** avsc throws on some corrupt input (e.g. impossible longs); report that as corruption, not a crash. */
