@@ -13,7 +13,7 @@ import { DEFAULT_CREDENTIALS, startMixpanelReceiver, type MixpanelReceiver } fro
 import { generateSampleExport } from '../tools/sample-export';
 import { benchMixpanelImport, type MixpanelImportBenchResult } from './mixpanel-import-bench';
 import { configuredCatalogFromDiscover } from './source-bench';
-import { spawnMeasuredNode, type ProcessFigures } from './support/measured-process';
+import { spawnMeasured, spawnMeasuredNode, type ProcessFigures } from './support/measured-process';
 
 export const END_TO_END_TARGETS = { eventsPerSecond: 30_000, timesMixpanelImport: 5, peakRssMb: 256 };
 
@@ -131,7 +131,8 @@ async function pipedRun(sourceConfig: string, catalog: string, destinationConfig
 
 async function syncRun(syncConfig: string, receiver: MixpanelReceiver): Promise<PipelineFigures> {
   const before = receiver.stats().eventsImported;
-  const run = spawnMeasuredNode([bin('sync'), '--config', syncConfig], ['ignore', 'pipe', 'pipe']);
+  // Run as users do (./bin/sync), so the heap cap in its shebang applies.
+  const run = spawnMeasured(bin('sync'), ['--config', syncConfig], ['ignore', 'pipe', 'pipe']);
   let stdout = '';
   run.child.stdout!.on('data', (d) => (stdout += d));
   const figures = await run.finished;

@@ -40,12 +40,17 @@ export interface MeasuredProcess {
 
 /** Runs `node <args>` measured; stdout/stdin are as `stdio` says, stderr is kept (tail) for error messages. */
 export function spawnMeasuredNode(args: string[], stdio: StdioOptions = ['pipe', 'pipe', 'pipe'], env: NodeJS.ProcessEnv = process.env): MeasuredProcess {
+  return spawnMeasured(process.execPath, args, stdio, env);
+}
+
+/** Runs an executable (e.g. a bin/ script, so its shebang's node flags apply, as when a user runs it) measured. */
+export function spawnMeasured(command: string, args: string[], stdio: StdioOptions = ['pipe', 'pipe', 'pipe'], env: NodeJS.ProcessEnv = process.env): MeasuredProcess {
   const useTime = hasGnuTime();
   const timeFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-time-')), 'time.txt');
   const started = process.hrtime.bigint();
   const child = useTime
-    ? spawn('/usr/bin/time', ['-v', '-o', timeFile, process.execPath, ...args], { stdio, env })
-    : spawn(process.execPath, args, { stdio, env });
+    ? spawn('/usr/bin/time', ['-v', '-o', timeFile, command, ...args], { stdio, env })
+    : spawn(command, args, { stdio, env });
   let peakKb = 0;
   const poll = useTime ? undefined : setInterval(() => (peakKb = Math.max(peakKb, readVmHwmKb(child.pid!) ?? 0)), 20);
   let stderrTail = '';

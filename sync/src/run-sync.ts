@@ -36,7 +36,7 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
   log.info(state.size ? `Resuming from ${settings.stateFile} (${state.size} stream(s) with saved progress).` : `No saved progress at ${settings.stateFile}: reading the whole export.`);
 
   const catalog = await configuredCatalog(source, settings, log);
-  const channel = new Channel<AirbyteMessage>();
+  const channel = new Channel<AirbyteMessage>(2_000);
   let sourceError: unknown;
   const reading = source
     .read(settings.source, catalog, state, channelOutput(channel, progress, log))
