@@ -13,6 +13,7 @@
 import { isJunkId, MAX_EVENT_BYTES, MAX_FUTURE_MS, MAX_PROPERTIES, MIN_TIME_MS } from '../validation';
 import { insertIdFor } from '../validation/insert-id';
 import { BRAZE_PARTNER_ID, distinctIdOf, eventTimeMs, WARNINGS, type TypePlan } from './currents-mapper';
+import { propertiesObject } from './custom-properties';
 import { CUSTOM_EVENT_PREFIX } from './event-names';
 import type { MappingConfig } from './types';
 
@@ -132,17 +133,8 @@ function valueJson(value: unknown): string | undefined {
  */
 function prefixedMembers(raw: unknown, prefix: string, counter: { n: number }): string | false | undefined {
   counter.n = 0;
-  if (raw === undefined || raw === null || raw === '') return '';
-  let parsed: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      return false;
-    }
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
-  const entries = parsed as Record<string, unknown>;
+  const entries = propertiesObject(raw);
+  if (!entries) return false;
   let out = '';
   for (const key in entries) {
     const value = entries[key];
