@@ -14,6 +14,7 @@ import { Prng } from '../../tools/sample-export/prng';
 import { RecordFactory } from '../../tools/sample-export/record-factory';
 import { buildWorld } from '../../tools/sample-export/world';
 import { streamName } from '../../tools/sample-export/options';
+import { unwrapAvroJson } from './support/avro-json';
 
 type Rec = Record<string, unknown>;
 const MAX_EVENT_BYTES = 9_500_000;
@@ -52,18 +53,6 @@ function expectSameVerdicts(config: MappingConfig, records: Array<[string, Rec]>
   return fastCount;
 }
 
-const AVRO_BRANCHES = new Set(['string', 'int', 'long', 'float', 'double', 'boolean', 'bytes', 'array', 'map']);
-function unwrapAvroJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapAvroJson);
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && AVRO_BRANCHES.has(keys[0])) return unwrapAvroJson((value as Rec)[keys[0]]);
-    const out: Rec = {};
-    for (const k of keys) out[k] = unwrapAvroJson((value as Rec)[k]);
-    return out;
-  }
-  return value;
-}
 
 withSamples('fast path on Braze v10 samples', () => {
   const types = samplesPresent ? fs.readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)) : [];

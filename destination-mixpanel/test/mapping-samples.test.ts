@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createMapper } from '../src/mapping';
 import { validateEvent } from '../src/validation';
+import { unwrapAvroJson } from './support/avro-json';
 
 const SHARED = path.resolve(__dirname, '..', '..', '..', 'shared');
 const SAMPLES_DIR = path.join(SHARED, 'currents-examples', 'v10', 'JSON');
@@ -20,19 +21,6 @@ interface RefEntry {
   mixpanel?: { event_name: string | null; properties: string[] } | null;
 }
 
-const AVRO_BRANCHES = new Set(['string', 'int', 'long', 'float', 'double', 'boolean', 'bytes', 'array', 'map']);
-/** Avro's JSON encoding wraps union values as {"<type>": value}; the source emits bare values (DESIGN §4.3). */
-function unwrapAvroJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapAvroJson);
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && AVRO_BRANCHES.has(keys[0])) return unwrapAvroJson((value as Rec)[keys[0]]);
-    const out: Rec = {};
-    for (const k of keys) out[k] = unwrapAvroJson((value as Rec)[k]);
-    return out;
-  }
-  return value;
-}
 
 /** A sample as the source would emit it: unwrapped, plus the `_event_type` / `_source_key` it adds. */
 function loadSample(type: string): Rec {
