@@ -41,11 +41,26 @@ function locateYaml(): string {
 
 export const protocolYamlAvailable = () => fs.existsSync(locateYaml());
 
+let warnedMissingYaml = false;
+/** Without the protocol YAML (a clone outside this workplace) only the envelope is checked, and we say so once. */
+function schemaAvailable(): boolean {
+  if (protocolYamlAvailable()) return true;
+  if (!warnedMissingYaml) {
+    warnedMissingYaml = true;
+    console.warn(`Airbyte protocol YAML not found (${PROTOCOL_YAML}): messages are checked for their envelope only, not against the schema.`);
+  }
+  return false;
+}
+
 /** Problems with one message; empty when it conforms. */
 export function airbyteMessageProblems(message: unknown): string[] {
-  const { message: validate } = load();
   const problems: string[] = [];
-  if (!validate(message)) problems.push(...(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`));
+  if (schemaAvailable()) {
+    const { message: validate } = load();
+    if (!validate(message)) problems.push(...(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`));
+  } else if (typeof (message as { type?: unknown })?.type !== 'string') {
+    problems.push('no "type"');
+  }
   const type = (message as { type?: string })?.type;
   const field = type ? PAYLOAD_FIELD[type] : undefined;
   if (field && (message as Record<string, unknown>)[field] === undefined) problems.push(`type ${type} without its "${field}" payload`);

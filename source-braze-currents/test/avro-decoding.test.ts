@@ -46,7 +46,8 @@ function isFloatField(avroType: unknown): boolean {
 
 describeWithSamples('Avro decoding of Braze sample files', () => {
   const v10 = path.join(SAMPLES_DIR, 'v10', 'Avro');
-  const v10Files = fs.readdirSync(v10).filter((f) => f.endsWith('.avro')).sort();
+  // The suite is skipped without the samples, but its body still runs to collect the tests.
+  const v10Files = fs.existsSync(v10) ? fs.readdirSync(v10).filter((f) => f.endsWith('.avro')).sort() : [];
 
   test('there are 94 v10 samples, each with a JSON twin', () => {
     expect(v10Files).toHaveLength(94);
@@ -76,7 +77,7 @@ describeWithSamples('Avro decoding of Braze sample files', () => {
     expect(JSON.parse(JSON.stringify(record))).toEqual({ ...record });
   });
 
-  const historyFiles = fs.readdirSync(path.join(SAMPLES_DIR, 'history')).flatMap((d) =>
+  const historyFiles = !fs.existsSync(path.join(SAMPLES_DIR, 'history')) ? [] : fs.readdirSync(path.join(SAMPLES_DIR, 'history')).flatMap((d) =>
     fs.readdirSync(path.join(SAMPLES_DIR, 'history', d)).filter((f) => f.endsWith('.avro')).map((f) => path.join('history', d, f)));
 
   test('history samples exist', () => expect(historyFiles.length).toBeGreaterThan(200));

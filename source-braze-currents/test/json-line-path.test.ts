@@ -40,6 +40,7 @@ async function expectSameOutput(bytes: Buffer, name?: string): Promise<Outcome> 
 }
 
 function avroFilesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return []; // samples absent: the suite is skipped, but its body still runs
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
     return e.isDirectory() ? avroFilesUnder(p) : p.endsWith('.avro') ? [p] : [];
