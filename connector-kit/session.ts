@@ -28,10 +28,6 @@ export class Session {
     this.stdout.mustRedact = this.stderr.mustRedact = secrets.size > 0;
   }
 
-  redact(text: string): string {
-    return this.redactor(text);
-  }
-
   emit(message: AirbyteMessage): Promise<void> | void {
     return this.stdout.writeLine(JSON.stringify(message));
   }
