@@ -34,14 +34,16 @@ export class LineWriter {
 
   /**
    * Writes complete lines that are already bytes (each ending in a newline), after everything queued before
-   * them. Resolves once the stream has taken them, so the caller may reuse the buffer; that is also the
-   * backpressure. When secrets must be masked the bytes take the line path, as text.
+   * them: the stream takes them in call order, so a caller may start on its next buffer (and queue other
+   * lines) before this one is written. Resolves once the stream has written them, so the caller may reuse
+   * the buffer; that is also the backpressure. When secrets must be masked the bytes take the line path,
+   * as text.
    */
-  async writeBytes(bytes: Buffer): Promise<void> {
-    if (this.mustRedact) return this.writeLine(bytes.toString('utf8', 0, bytes.length - 1)) ?? undefined;
-    await this.flush();
+  writeBytes(bytes: Buffer): Promise<void> {
+    if (this.mustRedact) return this.writeLine(bytes.toString('utf8', 0, bytes.length - 1)) ?? Promise.resolve();
+    if (this.pending.length > 0) void this.flushChunk();
     // A failed write resolves too: the process-wide stdout error handler deals with a closed pipe.
-    await new Promise<void>((resolve) => this.stream.write(bytes, () => resolve()));
+    return new Promise<void>((resolve) => this.stream.write(bytes, () => resolve()));
   }
 
   /** Pushes everything queued to the stream and waits until the stream accepted it. */

@@ -149,5 +149,27 @@ describe('LineWriter backpressure', () => {
     void writer.writeLine('b');
     await writer.close();
     expect(chunks.join('')).toBe(`a ${MASK}\nb\n`);
+  });  it('keeps call order between queued lines and byte writes that are not awaited', async () => {
+    const written: string[] = [];
+    const sink = new Writable({
+      highWaterMark: 4,
+      write(chunk, _enc, callback) {
+        written.push(chunk.toString());
+        setTimeout(callback, 2); // a slow reader: several writes are in flight at once
+      },
+    });
+    const writer = new LineWriter(sink, (t) => t);
+    writer.mustRedact = false;
+    void writer.writeLine('state 0');
+    const first = writer.writeBytes(Buffer.from('record 1\nrecord 2\n'));
+    void writer.writeLine('state 1');
+    const second = writer.writeBytes(Buffer.from('record 3\n'));
+    void writer.writeLine('state 2');
+    let firstDone = false;
+    void first.then(() => (firstDone = true));
+    expect(firstDone).toBe(false);
+    await Promise.all([first, second]);
+    await writer.close();
+    expect(written.join('')).toBe('state 0\nrecord 1\nrecord 2\nstate 1\nrecord 3\nstate 2\n');
   });
 });

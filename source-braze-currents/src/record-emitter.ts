@@ -29,7 +29,12 @@ interface FileTarget { stream: string; eventType: string; key: string }
 type RecordFix = ReturnType<typeof planRecordFix>;
 
 export class RecordEmitter {
-  private readonly writer = new JsonByteWriter(2 * SLICE_BYTES);
+  /**
+   * Two buffers used in turn: a slice is transcoded into one while the other is still being written to
+   * stdout, so transcoding overlaps with the consumer reading the pipe instead of waiting for it.
+   */
+  private readonly buffers = [new SlotWriter(), new SlotWriter()];
+  private turn = 0;
   private readonly transcoders = new Map<string, RecordJsonTranscoder | null>();
 
   constructor(private readonly out: SourceOutput) {}
@@ -57,9 +62,11 @@ export class RecordEmitter {
    */
   private async emitLines(lines: RecordLineWriter, transcoder: RecordJsonTranscoder, block: RawBlock, closing: string, stream: string): Promise<number | undefined> {
     const cursor = new AvroCursor(block.data);
-    const writer = this.writer;
     let done = 0;
     while (done < block.count) {
+      const slot = this.buffers[this.turn];
+      await slot.free();
+      const writer = slot.writer;
       const frame = lines.frame(stream);
       const open = ByteLiteral.of(`${frame.head}{`);
       const close = ByteLiteral.of(closing + frame.tail);
@@ -72,8 +79,8 @@ export class RecordEmitter {
         return done;
       }
       if (done + n === block.count && cursor.pos !== cursor.end) return done;
-      const wait = lines.write(stream, writer.buf, writer.pos, n);
-      if (wait) await wait;
+      slot.writing(lines.write(stream, writer.buf, writer.pos, n));
+      this.turn ^= 1;
       done += n;
     }
     return cursor.pos === cursor.end ? undefined : done;
@@ -101,6 +108,23 @@ export class RecordEmitter {
       this.transcoders.set(header.schemaText, transcoder);
     }
     return transcoder ?? undefined;
+  }
+}
+
+/** One output buffer and the write that still holds its bytes. */
+class SlotWriter {
+  readonly writer = new JsonByteWriter(2 * SLICE_BYTES);
+  private pending: Promise<void> | void = undefined;
+
+  writing(write: Promise<void> | void): void {
+    this.pending = write;
+  }
+
+  /** Resolves once the buffer's last write is done, so it may be overwritten. */
+  async free(): Promise<void> {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) await pending;
   }
 }
 

@@ -17,12 +17,13 @@ import { SAMPLES_DIR, describeWithSamples } from './support/samples';
 
 interface Outcome { out: LineOutput; error?: Error }
 
-async function emit(bytes: Buffer, fastPath: boolean, name = 'bucket/file.avro', chunkSize?: number): Promise<Outcome> {
+async function emit(bytes: Buffer, fastPath: boolean, name = 'bucket/file.avro', chunkSize?: number, deferWrites = false): Promise<Outcome> {
   const chunks = chunkSize ? Array.from({ length: Math.ceil(bytes.length / chunkSize) }, (_, i) => bytes.subarray(i * chunkSize, (i + 1) * chunkSize)) : [bytes];
-  const out = new LineOutput(fastPath);
+  const out = new LineOutput(fastPath, deferWrites);
   const reader = new AvroFileReader(Readable.from(chunks), name);
   try {
     await new RecordEmitter(out).emitFile(reader, { stream: 'some_stream', eventType: 'users.some.Type', key: name });
+    await out.settled();
     return { out };
   } catch (error) {
     return { out, error: error as Error };
@@ -263,6 +264,15 @@ describe('blocks bigger than one output slice', () => {
     expect(fast.error).toBeUndefined();
     expect(fast.out.lines).toHaveLength(8000);
     expect(fast.out.writes).toBeGreaterThan(1);
+  });
+
+  test('slices still being written are never overwritten by the next ones', async () => {
+    const bytes = await encodeAvro(TEST_SCHEMA, big(12000), { blockSize: 8 * 1024 * 1024 });
+    const reference = await emit(bytes, false);
+    const slow = await emit(bytes, true, undefined, undefined, true);
+    expect(slow.error).toBeUndefined();
+    expect(slow.out.writes).toBeGreaterThan(2); // more slices than output buffers
+    expect(slow.out.lines).toEqual(reference.out.lines);
   });
 
   test('bytes after the last record: same error; the object path emits none of the block, the line path the slices before the end', async () => {

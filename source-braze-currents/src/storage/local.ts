@@ -11,19 +11,27 @@ interface Entry { name: string; isDir: boolean }
 const WHOLE_FILE_MAX_BYTES = 16 * 1024 * 1024;
 const STREAM_CHUNK_BYTES = 4 * 1024 * 1024;
 
-/** Reads a file of `size` bytes and closes it. */
-async function readWhole(handle: fs.promises.FileHandle, size: number): Promise<Buffer> {
+/**
+ * Reads a whole file in one go, synchronously. Local files are read from the page cache in microseconds,
+ * while every thread-pool round trip of an async call (open, stat, read, close: four per file) costs tens
+ * of microseconds of the main thread's time; over thousands of small files that was a tenth of the run.
+ * Returns undefined when the file is bigger than `maxBytes` (the caller streams it instead).
+ */
+function readSmallFile(file: string, maxBytes: number): Buffer | undefined {
+  const fd = fs.openSync(file, 'r');
   try {
+    const size = fs.fstatSync(fd).size;
+    if (size > maxBytes) return undefined;
     const buf = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
-      const { bytesRead } = await handle.read(buf, filled, size - filled, filled);
+      const bytesRead = fs.readSync(fd, buf, filled, size - filled, filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
     return filled === size ? buf : buf.subarray(0, filled);
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 
@@ -53,40 +61,33 @@ export class LocalStorage implements Storage {
   async listChildren(prefix: string): Promise<ListedChildren> {
     const dir = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/') + 1) : '';
     const result: ListedChildren = { prefixes: [], objects: [] };
-    for (const entry of await this.entries(dir)) {
+    for (const entry of this.entries(dir)) {
       const key = dir + entry.name;
       if (!key.startsWith(prefix)) continue;
       if (entry.isDir) result.prefixes.push(`${key}/`);
-      else result.objects.push(await this.describe(key));
+      else result.objects.push(this.describe(key));
     }
     return result;
   }
 
   async open(key: string): Promise<Readable> {
     const file = this.fileOf(key);
-    const handle = await fs.promises.open(file, 'r').catch(() => {
-      throw configError(`Cannot read ${file}: check the file permissions under storage.path.`);
-    });
-    let size: number;
+    let whole: Buffer | undefined;
     try {
-      size = (await handle.stat()).size;
       // Braze files are small (at most 100 000 events): one read into one buffer costs a fraction of
       // what a file stream's per-chunk machinery does, which matters over thousands of files.
-      if (size <= WHOLE_FILE_MAX_BYTES) return Readable.from([await readWhole(handle, size)]);
-    } catch (err) {
-      await handle.close().catch(() => undefined);
-      throw err;
+      whole = readSmallFile(file, WHOLE_FILE_MAX_BYTES);
+    } catch {
+      throw configError(`Cannot read ${file}: check the file permissions under storage.path.`);
     }
-    // Bigger files stream in large reads; the stream closes the handle.
-    return handle.createReadStream({ highWaterMark: STREAM_CHUNK_BYTES });
+    if (whole) return Readable.from([whole]);
+    // Bigger files stream in large reads.
+    return fs.createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES });
   }
 
   /** Recursive walk in S3 key order; skips whole folders that sort before `startAfter`. */
   private async *walk(dir: string, prefix: string, startAfter?: string): AsyncIterable<StoredObject> {
-    const entries = await this.entries(dir);
-    // The folder's matching files are described (stat) all at once rather than one round trip after another.
-    const wanted = (e: Entry) => !e.isDir && (dir + e.name).startsWith(prefix) && (startAfter === undefined || dir + e.name > startAfter);
-    const described = new Map(await Promise.all(entries.filter(wanted).map(async (e) => [e.name, await this.describe(dir + e.name)] as const)));
+    const entries = this.entries(dir);
     for (const entry of entries) {
       const key = dir + entry.name;
       if (entry.isDir) {
@@ -95,18 +96,20 @@ export class LocalStorage implements Storage {
         if (!folder.startsWith(prefix) && !prefix.startsWith(folder)) continue;
         if (startAfter !== undefined && folder < startAfter && !startAfter.startsWith(folder)) continue;
         yield* this.walk(folder, prefix, startAfter);
-      } else {
-        const object = described.get(entry.name);
-        if (object) yield object;
+      } else if (key.startsWith(prefix) && (startAfter === undefined || key > startAfter)) {
+        yield this.describe(key);
       }
     }
   }
 
-  /** Folder entries sorted as S3 sorts keys: a folder `a` sorts as `a/`. */
-  private async entries(dir: string): Promise<Entry[]> {
+  /**
+   * Folder entries sorted as S3 sorts keys: a folder `a` sorts as `a/`. Listing is synchronous for the same
+   * reason as reading (see readSmallFile): a directory read or a stat costs less than a thread-pool round trip.
+   */
+  private entries(dir: string): Entry[] {
     let dirents: fs.Dirent[];
     try {
-      dirents = await fs.promises.readdir(this.fileOf(dir), { withFileTypes: true });
+      dirents = fs.readdirSync(this.fileOf(dir), { withFileTypes: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
       throw configError(`Cannot list ${this.fileOf(dir)}: ${(err as NodeJS.ErrnoException).code ?? 'error'}; check the permissions under storage.path.`);
@@ -118,8 +121,8 @@ export class LocalStorage implements Storage {
     return entries.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   }
 
-  private async describe(key: string): Promise<StoredObject> {
-    const stat = await fs.promises.stat(this.fileOf(key));
+  private describe(key: string): StoredObject {
+    const stat = fs.statSync(this.fileOf(key));
     return { key, size: stat.size, lastModified: stat.mtime };
   }
 

@@ -15,25 +15,42 @@ export class LineOutput implements SourceOutput {
   /** Records that arrived through recordLines / through record. */
   viaLines = 0;
   viaRecord = 0;
+  /** The last deferred write (writes complete in order). */
+  private inFlight: Promise<void> = Promise.resolve();
   /** recordLines.write calls. */
   writes = 0;
   readonly log: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   readonly recordLines?: RecordLineWriter;
 
-  constructor(fastPath: boolean) {
+  /**
+   * `deferWrites`: each recordLines write reads its bytes only when it completes, a few event-loop turns
+   * later, like a pipe with a slow reader; a producer that reuses a buffer too early shows up as wrong lines.
+   */
+  constructor(fastPath: boolean, deferWrites = false) {
     if (!fastPath) return;
     this.recordLines = {
       frame: (stream) => ({ head: headOf(stream), tail: `${TAIL}\n` }),
       write: (_stream, bytes, length, count) => {
         this.writes++;
         this.viaLines += count;
-        const text = bytes.toString('utf8', 0, length);
-        if (!text.endsWith('\n')) throw new Error('lines must end with a newline');
-        const lines = text.slice(0, -1).split('\n');
-        if (lines.length !== count) throw new Error(`write() said ${count} lines but got ${lines.length}`);
-        this.lines.push(...lines);
+        if (!deferWrites) return this.take(bytes, length, count);
+        this.inFlight = this.inFlight.then(() => new Promise<void>((done) => setTimeout(done, 1))).then(() => this.take(bytes, length, count));
+        return this.inFlight;
       },
     };
+  }
+
+  /** Resolves once every write so far has completed (what the kit's close does before exiting). */
+  settled(): Promise<void> {
+    return this.inFlight;
+  }
+
+  private take(bytes: Buffer, length: number, count: number): void {
+    const text = bytes.toString('utf8', 0, length);
+    if (!text.endsWith('\n')) throw new Error('lines must end with a newline');
+    const lines = text.slice(0, -1).split('\n');
+    if (lines.length !== count) throw new Error(`write() said ${count} lines but got ${lines.length}`);
+    this.lines.push(...lines);
   }
 
   record(stream: string, data: JsonObject): void {
