@@ -145,9 +145,21 @@ export function configuredCatalogFromDiscover(stdout: string): object {
   throw new Error('discover printed no CATALOG message');
 }
 
+/** How every Airbyte RECORD line the kit prints begins. */
+const RECORD_LINE_START = Buffer.from('{"type":"RECORD"', 'latin1');
+
+/** Whether `buf[start, end)` begins like a RECORD line; compares bytes so no string or view is made per line. */
+function startsAsRecord(buf: Buffer, start: number, end: number): boolean {
+  const n = RECORD_LINE_START.length;
+  if (end - start < n) return false;
+  for (let i = 0; i < n; i++) if (buf[start + i] !== RECORD_LINE_START[i]) return false;
+  return true;
+}
+
 /**
  * Counts RECORD lines without parsing them; other messages (STATE, TRACE, LOG; few) are parsed to
- * cross-check the counts and to catch a TRACE ERROR.
+ * cross-check the counts and to catch a TRACE ERROR. The counter shares the machine's two cores with the
+ * source it measures, so a RECORD line costs it one byte comparison and no allocation.
  */
 export class MessageCounter {
   records = 0;
@@ -163,6 +175,8 @@ export class MessageCounter {
         this.partial.push(chunk.subarray(start, nl));
         this.line(Buffer.concat(this.partial));
         this.partial = [];
+      } else if (startsAsRecord(chunk, start, nl)) {
+        this.records++;
       } else {
         this.line(chunk.subarray(start, nl));
       }
@@ -184,8 +198,7 @@ export class MessageCounter {
 
   private line(buf: Buffer): void {
     if (buf.length === 0) return;
-    // The message type sits at the start of the line; peek instead of parsing the whole record.
-    if (buf.toString('latin1', 0, Math.min(buf.length, 48)).includes('"type":"RECORD"')) {
+    if (startsAsRecord(buf, 0, buf.length)) {
       this.records++;
       return;
     }
