@@ -42,6 +42,13 @@ export interface RejectedRecord {
 }
 
 const MIXPANEL_REJECTED = 'rejected_by_mixpanel';
+/**
+ * An input line that is not a readable message. It may have been a record, so it is counted as a received
+ * record rejected for this reason (with the line's start as its sample) rather than only logged: the
+ * accounting then shows it, and received = imported + rejected + skipped still holds.
+ */
+const UNREADABLE_LINE = 'unreadable_input_line';
+const UNREADABLE_LINES_ROW = '(unreadable input lines)';
 
 export class WritePipeline {
   private readonly ledger = new Ledger();
@@ -168,8 +175,11 @@ export class WritePipeline {
         return this.acceptSkipped(item.stream, item.reason, item.detail, () => item.sample);
       case 'rejected':
         return this.acceptRejected(item.stream, item.reason, item.detail, item.countAs, item.record);
-      case 'problem':
-        return this.out.log.warn(lineProblemText(this.linesBefore + item.line, item.problem));
+      case 'problem': {
+        const text = lineProblemText(this.linesBefore + item.line, item.problem);
+        this.out.log.warn(text);
+        return this.acceptRejected(undefined, UNREADABLE_LINE, text, UNREADABLE_LINES_ROW, item.text);
+      }
     }
   }
 
@@ -203,7 +213,7 @@ export class WritePipeline {
     this.deps.onSkipped?.(stream, reason);
   }
 
-  private acceptRejected(stream: string, reason: string, detail: string, countAs: string, record: unknown): void {
+  private acceptRejected(stream: string | undefined, reason: string, detail: string, countAs: string, record: unknown): void {
     this.countReceived();
     this.ledger.recordRejected(reason, detail, stream, () => record);
     this.ledger.countEvent(countAs, 'rejected');

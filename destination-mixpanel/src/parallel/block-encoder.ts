@@ -15,8 +15,8 @@ export type BlockItem = { at: number } & (
   /** `sample`: the record's JSON, sent only for the first few skips per reason (the ledger keeps only a few). */
   | { kind: 'skipped'; stream: string; reason: string; detail?: string; sample?: string }
   | { kind: 'rejected'; stream: string; reason: string; detail: string; countAs: string; record: unknown }
-  /** An unreadable line: `line` counts from 1 within the block; `problem` completes "Input line N …". */
-  | { kind: 'problem'; line: number; problem: string }
+  /** An unreadable line: `line` counts from 1 within the block; `problem` completes "Input line N …"; `text` is its start. */
+  | { kind: 'problem'; line: number; problem: string; text: string }
 );
 
 export interface EncodedBlock {
@@ -33,6 +33,9 @@ export interface EncodedBlock {
   /** Mapping warnings of the block with their counts, e.g. [['invalid_properties_json', 3]]. */
   warnings: Array<[string, number]>;
 }
+
+/** How much of an unreadable line travels with the block, as the sample of its rejection. */
+const UNREADABLE_SAMPLE_CHARS = 1000;
 
 /** Skips per reason for which a sample travels with the block (the ledger keeps 3 per reason; see ledger.ts). */
 export const SAMPLED_SKIPS_PER_REASON = 3;
@@ -52,11 +55,12 @@ export function encodeBlock(bytes: Uint8Array, protocol: InputProtocol, encode: 
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     lineCount++;
-    const outcome = parseMessageLine(text.slice(start, end));
+    const line = text.slice(start, end);
+    const outcome = parseMessageLine(line);
     start = end + 1;
     if (!outcome) continue;
     if ('problem' in outcome) {
-      items.push({ at: out.count, kind: 'problem', line: lineCount, problem: outcome.problem });
+      items.push({ at: out.count, kind: 'problem', line: lineCount, problem: outcome.problem, text: line.slice(0, UNREADABLE_SAMPLE_CHARS) });
       continue;
     }
     const message = toDestinationMessage(outcome.message, protocol);
