@@ -37,6 +37,11 @@ export type StreamStates = Map<string, JsonObject>;
  */
 export interface RecordLineWriter {
   /**
+   * False for a stream whose records the kit must rewrite (Singer property selection drops keys, which
+   * pre-serialised bytes cannot have): send that stream's records through `record`. `write` refuses them.
+   */
+  accepts(stream: string): boolean;
+  /**
    * The text around one record's `data` JSON on a RECORD line of `stream` emitted now: a line is
    * `head` + data JSON + `tail` (`tail` ends with the newline). Ask again for every batch (it holds the time).
    */

@@ -121,13 +121,13 @@ async function sourceCommand(source: Source, args: ParsedArgs, session: Session)
       return 0;
     }
     const catalogPath = args.flags.catalog ?? args.flags.properties;
-    const catalog = typeof catalogPath === 'string'
+    const { catalog, excluded } = typeof catalogPath === 'string'
       ? selectedStreams(readJsonFile(catalogPath, 'catalog') as SingerCatalog, { streams: [] })
-      : allStreams(await source.discover(config, session.log));
+      : { catalog: allStreams(await source.discover(config, session.log)), excluded: new Map<string, ReadonlySet<string>>() };
     if (catalog.streams.length === 0) session.log.warn('The catalog selects no stream: nothing to sync. Mark streams with "selected": true in their metadata.');
     const state = typeof args.flags.state === 'string' ? parseStateInput(readJsonFile(args.flags.state, 'state')) : new Map();
     for (const s of catalog.streams) await session.stdout.writeLine(schemaLine(s.stream));
-    return runRead(source, config, catalog, state, session);
+    return runRead(source, config, catalog, state, session, excluded);
   }
   switch (args.verb) {
     case 'spec':
@@ -159,8 +159,11 @@ function readConfiguredCatalog(path: string): ConfiguredAirbyteCatalog {
   return catalog;
 }
 
-async function runRead(source: Source, config: JsonObject, catalog: ConfiguredAirbyteCatalog, state: Map<string, JsonObject>, session: Session): Promise<number> {
-  const out = new SourceMessageOutput(session);
+async function runRead(
+  source: Source, config: JsonObject, catalog: ConfiguredAirbyteCatalog, state: Map<string, JsonObject>, session: Session,
+  excluded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): Promise<number> {
+  const out = new SourceMessageOutput(session, excluded);
   try {
     await source.read(config, catalog, state, out);
     return 0;
@@ -170,14 +173,17 @@ async function runRead(source: Source, config: JsonObject, catalog: ConfiguredAi
   }
 }
 
-/** Emits a source's messages in the session's protocol, counting records per stream for sourceStats. */
+/**
+ * Emits a source's messages in the session's protocol, counting records per stream for sourceStats.
+ * `excluded` (Singer property selection): per stream, the record keys to drop; such streams take no lines.
+ */
 class SourceMessageOutput implements SourceOutput {
   private readonly counts = new Map<string, number>();
   private readonly open = new Set<string>();
   private readonly recordPrefix = new Map<string, string>();
   private readonly bookmarks: JsonObject = {};
 
-  constructor(private readonly session: Session) {}
+  constructor(private readonly session: Session, private readonly excluded: ReadonlyMap<string, ReadonlySet<string>> = new Map()) {}
 
   get log() {
     return this.session.log;
@@ -185,6 +191,8 @@ class SourceMessageOutput implements SourceOutput {
 
   record(stream: string, data: JsonObject): Promise<void> | void {
     this.counts.set(stream, (this.counts.get(stream) ?? 0) + 1);
+    const dropped = this.excluded.get(stream);
+    if (dropped) data = without(data, dropped);
     if (this.session.protocol === 'singer') {
       return this.session.stdout.writeLine(toSingerLine({ type: 'RECORD', record: { stream, data, emitted_at: Date.now() } }, this.bookmarks)!);
     }
@@ -198,6 +206,7 @@ class SourceMessageOutput implements SourceOutput {
    * otherwise they pass through the line writer's redaction like every other line.
    */
   readonly recordLines: RecordLineWriter = {
+    accepts: (stream) => !this.excluded.has(stream),
     frame: (stream) => {
       const emittedAt = Date.now();
       return this.session.protocol === 'singer'
@@ -206,6 +215,8 @@ class SourceMessageOutput implements SourceOutput {
     },
     write: (stream, bytes, length, count) => {
       if (count === 0) return;
+      // A source that ignored accepts() would leak deselected fields: fail instead.
+      if (this.excluded.has(stream)) throw new Error(`record lines for stream "${stream}", whose records must go through record() (property selection)`);
       this.counts.set(stream, (this.counts.get(stream) ?? 0) + count);
       return this.session.stdout.writeBytes(bytes.subarray(0, length));
     },
@@ -237,6 +248,13 @@ class SourceMessageOutput implements SourceOutput {
   async markUnfinishedIncomplete(): Promise<void> {
     for (const stream of [...this.open]) await this.streamStatus(stream, 'INCOMPLETE');
   }
+}
+
+/** A copy of `data` without `keys`; the source's object is left as it was. */
+function without(data: JsonObject, keys: ReadonlySet<string>): JsonObject {
+  const kept = { ...data };
+  for (const key of keys) delete kept[key];
+  return kept;
 }
 
 async function destinationCommand(destination: Destination, args: ParsedArgs, session: Session): Promise<number> {

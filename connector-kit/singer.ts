@@ -44,16 +44,30 @@ export function toSingerCatalog(catalog: AirbyteCatalog): SingerCatalog {
   };
 }
 
-/** Streams the Singer catalog selects (stream metadata `selected: true`, or the legacy `schema.selected`). */
-export function selectedStreams(catalog: SingerCatalog, discovered: AirbyteCatalog): ConfiguredAirbyteCatalog {
+/** What a Singer catalog asks for: the selected streams, and per stream the top-level properties to leave out. */
+export interface SingerSelection {
+  catalog: ConfiguredAirbyteCatalog;
+  /** Stream name → deselected property names (only streams with at least one). Their schemas already omit them. */
+  excluded: Map<string, ReadonlySet<string>>;
+}
+
+/**
+ * Streams the Singer catalog selects (stream metadata `selected: true`, or the legacy `schema.selected`), with
+ * property-level selection applied to each stream's schema (see `propertyIsSelected`).
+ */
+export function selectedStreams(catalog: SingerCatalog, discovered: AirbyteCatalog): SingerSelection {
   const byName = new Map(discovered.streams.map((s) => [s.name, s]));
   const streams = [];
+  const excluded = new Map<string, ReadonlySet<string>>();
   for (const s of catalog.streams ?? []) {
     const top = s.metadata?.find((m) => (m.breadcrumb ?? []).length === 0)?.metadata ?? {};
     const selected = top.selected ?? (s.schema as JsonObject | undefined)?.selected;
     if (selected !== true) continue;
     const name = s.tap_stream_id ?? s.stream;
-    const stream = byName.get(name) ?? { name, json_schema: s.schema, supported_sync_modes: ['full_refresh', 'incremental'] };
+    const found = byName.get(name) ?? { name, json_schema: s.schema, supported_sync_modes: ['full_refresh', 'incremental'] };
+    const dropped = deselectedProperties(s);
+    if (dropped.size) excluded.set(name, dropped);
+    const stream = dropped.size ? { ...found, json_schema: schemaWithout(found.json_schema, dropped) } : found;
     const method = (top['replication-method'] ?? s.replication_method ?? 'INCREMENTAL') as string;
     streams.push({
       stream,
@@ -61,7 +75,45 @@ export function selectedStreams(catalog: SingerCatalog, discovered: AirbyteCatal
       destination_sync_mode: 'append' as const,
     });
   }
-  return { streams };
+  return { catalog: { streams }, excluded };
+}
+
+/**
+ * Singer's rule for one property's metadata: `automatic` is always emitted, `unsupported` never; otherwise
+ * `selected` decides, and without it `selected-by-default` (absent counts as selected).
+ */
+export function propertyIsSelected(metadata: JsonObject): boolean {
+  if (metadata.inclusion === 'automatic') return true;
+  if (metadata.inclusion === 'unsupported') return false;
+  if (typeof metadata.selected === 'boolean') return metadata.selected;
+  return metadata['selected-by-default'] !== false;
+}
+
+/**
+ * Top-level properties whose `["properties", name]` metadata deselects them. A property with no such entry
+ * stays selected: fields Braze adds after discover keep flowing unless the user deselects them.
+ */
+function deselectedProperties(stream: SingerStream): Set<string> {
+  const dropped = new Set<string>();
+  for (const m of stream.metadata ?? []) {
+    const crumb = m.breadcrumb ?? [];
+    if (crumb.length !== 2 || crumb[0] !== 'properties') continue;
+    if (propertyIsSelected(m.metadata ?? {})) dropped.delete(crumb[1]);
+    else dropped.add(crumb[1]);
+  }
+  return dropped;
+}
+
+function schemaWithout(schema: JsonObject, dropped: ReadonlySet<string>): JsonObject {
+  const properties = Object.fromEntries(Object.entries((schema.properties as JsonObject | undefined) ?? {}).filter(([p]) => !dropped.has(p)));
+  const pruned: JsonObject = { ...schema, properties };
+  if (Array.isArray(schema.required)) {
+    const required = schema.required.filter((p) => !dropped.has(p));
+    // Draft 4 (which many Singer targets validate with) forbids an empty `required`.
+    if (required.length) pruned.required = required;
+    else delete pruned.required;
+  }
+  return pruned;
 }
 
 export function allStreams(discovered: AirbyteCatalog): ConfiguredAirbyteCatalog {

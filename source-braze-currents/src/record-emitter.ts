@@ -1,9 +1,9 @@
 /**
  * Emits one Avro file's records, each with `_event_type` and `_source_key` appended. Two paths, same lines:
  *
- * - Line path (when the output offers `recordLines` and the writer schema compiles): blocks are transcoded
- *   from Avro bytes straight into whole RECORD lines (the kit's frame around each record's JSON), handed
- *   over in slices of about 1 MB — no objects, no JSON.stringify, one output call per slice.
+ * - Line path (when the output offers `recordLines` that accept the stream and the writer schema compiles):
+ *   blocks are transcoded from Avro bytes straight into whole RECORD lines (the kit's frame around each
+ *   record's JSON), handed over in slices of about 1 MB — no objects, no JSON.stringify, one output call per slice.
  * - Object path: avsc decodes each block into objects, `planRecordFix` makes them JSON-safe, and each goes
  *   through `record`. It is the reference: whenever the line path is unsure about a block (corrupt or
  *   unusual bytes) that block is decoded here instead, so errors and their messages come from avsc alone.
@@ -42,7 +42,8 @@ export class RecordEmitter {
   async emitFile(reader: AvroFileReader, target: FileTarget): Promise<void> {
     const header = await reader.readHeader();
     const fix = lazy(() => planRecordFix(header.schema));
-    const lines = this.out.recordLines;
+    // A stream whose fields the kit filters (Singer property selection) takes objects only.
+    const lines = this.out.recordLines?.accepts(target.stream) ? this.out.recordLines : undefined;
     const transcoder = lines ? this.transcoderFor(header) : undefined;
     if (!lines || !transcoder) {
       for await (const block of reader.rawBlocks()) await this.emitObjects(reader, block, 0, fix, target);

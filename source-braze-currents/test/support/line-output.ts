@@ -1,7 +1,8 @@
 /**
  * A SourceOutput that keeps every record as the text line the kit would print, whichever path produced it:
  * `record()` lines are framed around JSON.stringify(data) (what the kit does), `recordLines` lines arrive
- * pre-built. With `fastPath: false` it offers only `record`, i.e. the reference object path.
+ * pre-built. With `fastPath: false` it offers only `record`, i.e. the reference object path; streams in
+ * `refusedStreams` are refused by `recordLines` (as the kit refuses streams with deselected properties).
  */
 import type { RecordLineWriter, SourceOutput } from '../../../connector-kit/connector';
 import type { Logger } from '../../../connector-kit/logger';
@@ -26,9 +27,10 @@ export class LineOutput implements SourceOutput {
    * `deferWrites`: each recordLines write reads its bytes only when it completes, a few event-loop turns
    * later, like a pipe with a slow reader; a producer that reuses a buffer too early shows up as wrong lines.
    */
-  constructor(fastPath: boolean, deferWrites = false) {
+  constructor(fastPath: boolean, deferWrites = false, refusedStreams: string[] = []) {
     if (!fastPath) return;
     this.recordLines = {
+      accepts: (stream) => !refusedStreams.includes(stream),
       frame: (stream) => ({ head: headOf(stream), tail: `${TAIL}\n` }),
       write: (_stream, bytes, length, count) => {
         this.writes++;
