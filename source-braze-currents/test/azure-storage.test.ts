@@ -13,6 +13,8 @@ import { BrazeCurrentsSource } from '../src/source';
 import { AzureStorage } from '../src/storage/azure';
 import { LocalStorage } from '../src/storage/local';
 import { CLICK, INITIAL_KEYS, OPEN, cliAvailable, expectCliConfigError, runCliScenario, sampleBody } from './azure-and-gcs-cli-scenario';
+import { startCuttingProxy } from './support/cutting-proxy';
+import { runCutDownloadScenario } from './support/cut-download-scenario';
 import { INTEGRATION_DIR, describeWithSamples, makeTempDir, placeFile } from './support/samples';
 import { keysOf, silentLog } from './support/storage-helpers';
 
@@ -60,6 +62,9 @@ describeWithSamples('Azure Blob storage against azurite, and the CLI', () => {
   });
   const sasConfig = (token: string, containerName = CONTAINER): JsonObject =>
     azureConfig({ container: containerName, credentials: { auth_type: 'sas', account_url: blobEndpoint, sas_token: token } });
+  const sasFor = (containerName: string, permissions = 'rl') => generateBlobSASQueryParameters({
+    containerName, permissions: ContainerSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3600_000),
+  }, new StorageSharedKeyCredential(ACCOUNT, ACCOUNT_KEY)).toString();
   const upload = async (key: string, body: Buffer) => {
     await container.getBlockBlobClient(key).uploadData(body);
     placeFile(mirror, key, body);
@@ -72,11 +77,8 @@ describeWithSamples('Azure Blob storage against azurite, and the CLI', () => {
     connectionString = connectionStringWith(ACCOUNT_KEY);
     container = new ContainerClient(connectionString, CONTAINER);
     await container.create();
-    const sas = (permissions: string) => generateBlobSASQueryParameters({
-      containerName: CONTAINER, permissions: ContainerSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3600_000),
-    }, new StorageSharedKeyCredential(ACCOUNT, ACCOUNT_KEY)).toString();
-    sasToken = sas('rl');
-    readOnlySas = sas('r');
+    sasToken = sasFor(CONTAINER);
+    readOnlySas = sasFor(CONTAINER, 'r');
     for (const key of INITIAL_KEYS) await upload(key, sampleBody(key));
     // More hours (some before any startAfter used below), and a marker file Braze-like trees may carry.
     for (const hour of ['2024-04-28-23', '2024-05-01-09', '2024-05-02-00']) await upload(`${typeFolder(OPEN)}date=${hour}/1/0/${INTEGRATION_DIR}+0+9.avro`, sampleBody(OPEN));
@@ -158,9 +160,7 @@ describeWithSamples('Azure Blob storage against azurite, and the CLI', () => {
       // A fresh container so the extra hours above do not matter; SAS auth, as many Braze customers set it up.
       const fresh = new ContainerClient(connectionString, 'braze-cli');
       await fresh.create();
-      const sas = generateBlobSASQueryParameters({
-        containerName: 'braze-cli', permissions: ContainerSASPermissions.parse('rl'), expiresOn: new Date(Date.now() + 3600_000),
-      }, new StorageSharedKeyCredential(ACCOUNT, ACCOUNT_KEY)).toString();
+      const sas = sasFor('braze-cli');
       const put = (key: string, body: Buffer) => fresh.getBlockBlobClient(key).uploadData(body).then(() => undefined);
       for (const key of INITIAL_KEYS) await put(key, sampleBody(key));
       await runCliScenario({
@@ -191,6 +191,24 @@ describeWithSamples('Azure Blob storage against azurite, and the CLI', () => {
       await expectCliConfigError(azureConfig({ container: 'no-such-container' }), /Container "no-such-container" does not exist/, [ACCOUNT_KEY]);
       await expectCliConfigError(azureConfig({ credentials: { auth_type: 'connection_string', connection_string: `AccountKey=${WRONG_KEY}` } }),
         /connection_string is not a valid Azure Storage connection string/, [WRONG_KEY]);
+    }, 60_000);
+
+    test('a download cut part-way: transient_error naming the object and container; the state before it lets a re-run resume', async () => {
+      const fresh = new ContainerClient(connectionString, 'braze-cli-cut');
+      await fresh.create();
+      for (const key of INITIAL_KEYS) await fresh.getBlockBlobClient(key).uploadData(sampleBody(key));
+      const proxy = await startCuttingProxy(blobEndpoint);
+      try {
+        await runCutDownloadScenario({
+          config: azureConfig({ container: 'braze-cli-cut', credentials: { auth_type: 'sas', account_url: `${proxy.url}/${ACCOUNT}`, sas_token: sasFor('braze-cli-cut') } }),
+          proxy,
+          keys: [INITIAL_KEYS[0], INITIAL_KEYS[1], INITIAL_KEYS[2]],
+          store: 'Azure container "braze-cli-cut"',
+          secrets: [sasFor('braze-cli-cut'), ACCOUNT_KEY],
+        });
+      } finally {
+        await proxy.close();
+      }
     }, 60_000);
   });
 });

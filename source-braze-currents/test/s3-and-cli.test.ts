@@ -14,6 +14,8 @@ import { BrazeCurrentsSource } from '../src/source';
 import { S3Storage } from '../src/storage/s3';
 import { LocalStorage } from '../src/storage/local';
 import { CollectingOutput } from './support/collect';
+import { startCuttingProxy } from './support/cutting-proxy';
+import { runCutDownloadScenario } from './support/cut-download-scenario';
 import { brazeKey, describeWithSamples, makeTempDir, placeFile, sampleAvro } from './support/samples';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const S3rver = require('s3rver');
@@ -197,6 +199,15 @@ describeWithSamples('S3 storage against s3rver, and the CLI', () => {
       const error = parseAirbyteOutput(read.stdout).find((m) => m.type === 'TRACE' && m.trace.type === 'ERROR')!;
       expect(error.trace.error.failure_type).toBe('config_error');
       for (const out of [check.stdout, check.stderr, read.stdout, read.stderr]) expect(out).not.toContain(WRONG_SECRET);
+    });
+
+    test('a download cut part-way: transient_error naming the object and bucket; the state before it lets a re-run resume', async () => {
+      const proxy = await startCuttingProxy(endpoint);
+      try {
+        await runCutDownloadScenario({ config: s3Config({ endpoint: proxy.url }), proxy, keys: [keys[0], keys[1], keys[2]], store: `S3 bucket "${BUCKET}"`, secrets: [GOOD_KEY.aws_secret_access_key] });
+      } finally {
+        await proxy.close();
+      }
     });
   });
 });

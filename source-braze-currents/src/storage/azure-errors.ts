@@ -25,7 +25,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTF
 const BUSY_CODES = new Set(['ServerBusy', 'OperationTimedOut', 'InternalError', 'ServiceUnavailable']);
 
 /** The service's error code (`ContainerNotFound`, …), else Node's network code, else a code named in the text. */
-function errorCode(e: AzureLikeError): string {
+export function azureErrorCode(err: unknown): string {
+  const e = (err ?? {}) as AzureLikeError;
   const serviceCode = e.details?.errorCode ?? e.code;
   if (serviceCode && serviceCode !== 'REQUEST_SEND_ERROR') return serviceCode;
   const inText = /\b(E[A-Z]{4,})\b/.exec(String(e.message ?? ''));
@@ -36,7 +37,7 @@ function errorCode(e: AzureLikeError): string {
 export function describeAzureError(err: unknown, ctx: AzureErrorContext): ConnectorError {
   if (err instanceof ConnectorError) return err;
   const e = (err ?? {}) as AzureLikeError;
-  const code = errorCode(e);
+  const code = azureErrorCode(e);
   const status = e.statusCode;
   const internal = `Azure ${ctx.action} in container "${ctx.container}" failed: ${code}${status ? ` (HTTP ${status})` : ''}`;
   const where = `Azure container "${ctx.container}" (while ${ctx.action})`;

@@ -2,8 +2,9 @@
 import { AnonymousCredential, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import type { Readable } from 'stream';
 import { configError } from '../../../connector-kit/errors';
-import { describeAzureError } from './azure-errors';
+import { azureErrorCode, describeAzureError } from './azure-errors';
 import { listAfterKey } from './list-after-key';
+import { guardDownload, type DownloadOptions } from './read-errors';
 import type { ListedChildren, Storage, StoredObject } from './storage';
 
 export type AzureCredentials =
@@ -60,7 +61,7 @@ export class AzureStorage implements Storage {
   private readonly client: ContainerClient;
   private readonly authType: string;
 
-  constructor(private readonly config: AzureStorageConfig) {
+  constructor(private readonly config: AzureStorageConfig, private readonly download: DownloadOptions = {}) {
     this.client = containerClientFor(config);
     this.authType = config.credentials.auth_type;
     this.location = publicUrlOf(this.client);
@@ -94,10 +95,16 @@ export class AzureStorage implements Storage {
   }
 
   async open(key: string): Promise<Readable> {
-    const response = await this.call(`reading "${key}"`, () => this.client.getBlobClient(key).download());
+    const action = `reading "${key}"`;
+    const response = await this.call(action, () => this.client.getBlobClient(key).download());
     const body = response.readableStreamBody as Readable | undefined;
-    if (!body) throw describeAzureError({ code: 'EmptyDownload' }, { container: this.config.container, action: `reading "${key}"`, authType: this.authType });
-    return body;
+    if (!body) throw this.describe({ code: 'EmptyDownload' }, action);
+    return guardDownload(body, {
+      key,
+      store: `Azure container "${this.config.container}"`,
+      describe: (err) => this.describe(err, action),
+      codeOf: azureErrorCode,
+    }, this.download);
   }
 
   private async *listFlat(prefix: string): AsyncIterable<StoredObject> {
@@ -113,8 +120,12 @@ export class AzureStorage implements Storage {
     try {
       return await fn();
     } catch (err) {
-      throw describeAzureError(err, { container: this.config.container, action, authType: this.authType });
+      throw this.describe(err, action);
     }
+  }
+
+  private describe(err: unknown, action: string) {
+    return describeAzureError(err, { container: this.config.container, action, authType: this.authType });
   }
 }
 

@@ -20,13 +20,23 @@ export interface GcsErrorContext {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-export function describeGcsError(err: unknown, ctx: GcsErrorContext): ConnectorError {
-  if (err instanceof ConnectorError) return err;
+/** The HTTP status, the API's reason, and Node's (or the client's) string code, as far as the error has them. */
+function partsOf(err: unknown): { status?: number; network?: string; code: string } {
   const e = (err ?? {}) as GcsLikeError;
   const status = typeof e.code === 'number' ? e.code : undefined;
   const reason = e.errors?.[0]?.reason;
   const network = typeof e.code === 'string' ? e.code : /\b(E[A-Z]{4,})\b/.exec(String(e.message ?? ''))?.[1];
-  const code = reason ?? network ?? (status ? `HTTP ${status}` : 'UnknownError');
+  return { status, network, code: reason ?? network ?? (status ? `HTTP ${status}` : 'UnknownError') };
+}
+
+/** The most specific code of an error: the API's reason, a string code, else the HTTP status. */
+export function gcsErrorCode(err: unknown): string {
+  return partsOf(err).code;
+}
+
+export function describeGcsError(err: unknown, ctx: GcsErrorContext): ConnectorError {
+  if (err instanceof ConnectorError) return err;
+  const { status, network, code } = partsOf(err);
   const internal = `GCS ${ctx.action} in bucket "${ctx.bucket}" failed: ${code}${status ? ` (HTTP ${status})` : ''}`;
   const where = `GCS bucket "${ctx.bucket}" (while ${ctx.action})`;
 

@@ -4,9 +4,10 @@
  */
 import { Storage as GcsClient, type Bucket, type GetFilesOptions } from '@google-cloud/storage';
 import { JWT } from 'google-auth-library';
-import { PassThrough, type Readable } from 'stream';
-import { describeGcsError } from './gcs-errors';
+import type { Readable } from 'stream';
+import { describeGcsError, gcsErrorCode } from './gcs-errors';
 import { parseServiceAccountJson } from './gcs-credentials';
+import { guardDownload, type DownloadOptions } from './read-errors';
 import type { ListedChildren, Storage, StoredObject } from './storage';
 
 export interface GcsStorageConfig {
@@ -38,7 +39,7 @@ export class GcsStorage implements Storage {
   private readonly bucket: Bucket;
   private readonly principal: string;
 
-  constructor(private readonly config: GcsStorageConfig) {
+  constructor(private readonly config: GcsStorageConfig, private readonly download: DownloadOptions = {}) {
     const key = parseServiceAccountJson(config.service_account_json);
     this.principal = key.clientEmail;
     this.location = `gs://${config.bucket}`;
@@ -82,12 +83,18 @@ export class GcsStorage implements Storage {
     return result;
   }
 
-  /** Errors surface when the stream is first read (the client sends the request then); they are mapped there. */
+  /**
+   * The client sends the request when the stream is first read (here, at once: the guard pipes it), so errors of
+   * the request itself (a missing object, access denied) surface through the stream too, described the same way.
+   */
   async open(key: string): Promise<Readable> {
-    const source = this.bucket.file(key).createReadStream();
-    const out = new PassThrough();
-    source.on('error', (err) => out.destroy(this.describe(err, `reading "${key}"`)));
-    return source.pipe(out);
+    const action = `reading "${key}"`;
+    return guardDownload(this.bucket.file(key).createReadStream(), {
+      key,
+      store: `GCS bucket "${this.config.bucket}"`,
+      describe: (err) => this.describe(err, action),
+      codeOf: gcsErrorCode,
+    }, this.download);
   }
 
   /** One page of objects.list; returns the raw resource (sizes as strings) and the query for the next page. */

@@ -25,7 +25,8 @@ export interface S3ErrorContext {
 }
 
 /** The most specific code we can find: SDK error name, Node's `code`, a wrapped cause, or a code in the text. */
-function errorCode(e: AwsLikeError & { cause?: AwsLikeError; errors?: AwsLikeError[]; message?: string }): string {
+export function s3ErrorCode(err: unknown): string {
+  const e = (err ?? {}) as AwsLikeError & { cause?: AwsLikeError; errors?: AwsLikeError[]; message?: string };
   if (e.name && e.name !== 'Error' && e.name !== 'AggregateError') return e.name;
   const direct = e.Code ?? e.code ?? e.cause?.code ?? e.errors?.[0]?.code;
   if (direct) return direct;
@@ -36,7 +37,7 @@ function errorCode(e: AwsLikeError & { cause?: AwsLikeError; errors?: AwsLikeErr
 export function describeS3Error(err: unknown, ctx: S3ErrorContext): ConnectorError {
   if (err instanceof ConnectorError) return err;
   const e = (err ?? {}) as AwsLikeError;
-  const code = errorCode(e);
+  const code = s3ErrorCode(e);
   const status = e.$metadata?.httpStatusCode;
   const internal = `S3 ${ctx.action} in bucket "${ctx.bucket}" failed: ${code}${status ? ` (HTTP ${status})` : ''}`;
   const where = `S3 bucket "${ctx.bucket}" (while ${ctx.action})`;

@@ -2,7 +2,8 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Readable } from 'stream';
-import { describeS3Error } from './s3-errors';
+import { guardDownload, type DownloadOptions } from './read-errors';
+import { describeS3Error, s3ErrorCode } from './s3-errors';
 import type { ListedChildren, Storage, StoredObject } from './storage';
 
 export type S3Credentials =
@@ -24,7 +25,7 @@ export class S3Storage implements Storage {
   private readonly client: S3Client;
   private readonly authType: string;
 
-  constructor(private readonly config: S3StorageConfig) {
+  constructor(private readonly config: S3StorageConfig, private readonly download: DownloadOptions = {}) {
     this.location = `s3://${config.bucket}`;
     this.authType = config.credentials?.auth_type ?? 'default_chain';
     this.client = new S3Client(clientConfig(config));
@@ -99,16 +100,26 @@ export class S3Storage implements Storage {
   }
 
   async open(key: string): Promise<Readable> {
-    const out = await this.call(`reading "${key}"`, () => this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key })));
-    return out.Body as Readable;
+    const action = `reading "${key}"`;
+    const out = await this.call(action, () => this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key })));
+    return guardDownload(out.Body as Readable, {
+      key,
+      store: `S3 bucket "${this.config.bucket}"`,
+      describe: (err) => this.describe(err, action),
+      codeOf: s3ErrorCode,
+    }, this.download);
   }
 
   private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      throw describeS3Error(err, { bucket: this.config.bucket, action, authType: this.authType });
+      throw this.describe(err, action);
     }
+  }
+
+  private describe(err: unknown, action: string) {
+    return describeS3Error(err, { bucket: this.config.bucket, action, authType: this.authType });
   }
 }
 
