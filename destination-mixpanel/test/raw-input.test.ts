@@ -15,6 +15,7 @@ import { MixpanelDestination, type RejectedRecord, type RawInputTuning } from '.
 import { ndjsonBody } from '../src/delivery/compress';
 import { lineBlocks } from '../src/parallel/line-blocks';
 import { encodeInOrder } from '../src/parallel/encode-in-order';
+import { WORKER_BLOCK_MAX_BYTES } from '../src/parallel/encoder-pool';
 import type { BlockEncoder } from '../src/parallel/encoder-pool';
 import type { EncodedBlock } from '../src/parallel/block-encoder';
 
@@ -202,6 +203,21 @@ function withoutUnreadableLines(result: RunResult): RunResult {
   );
   return { ...result, accounting: acc, states, rejected: result.rejected.filter((r) => r.reason !== 'unreadable_input_line') };
 }
+
+describe('oversized lines with worker threads', () => {
+  (fs.existsSync(COMPILED_WORKER) ? test : test.skip)('a line far beyond a worker heap is encoded on the main thread, rejected as too large, and the sync goes on', async () => {
+    // ~30 MB of properties: parsing it needs more than a worker's capped heap (see WORKER_LIMITS), so a worker would die.
+    const huge = customEvent(2, { properties: JSON.stringify({ blob: 'x'.repeat(30 * 1024 * 1024) }) });
+    expect(huge.length).toBeGreaterThan(WORKER_BLOCK_MAX_BYTES);
+    const text = [customEvent(1), huge, customEvent(3), state(1)].join('\n') + '\n';
+    const result = await runRaw(text, { workers: 2, workerScript: COMPILED_WORKER }, 64 * 1024);
+    const acc = result.accounting as Record<string, any>;
+    expect(acc).toMatchObject({ received: 3, imported: 2, rejected: 1, skipped: 0 });
+    expect(acc.rejectedByReason.event_too_large.count).toBe(1);
+    expect(result.states).toHaveLength(1);
+    expect(result.stored).toHaveLength(2);
+  });
+});
 
 describe('lineBlocks', () => {
   async function collect(chunks: Array<string | Buffer>, targetBytes: number): Promise<Buffer[]> {

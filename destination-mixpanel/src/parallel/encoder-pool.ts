@@ -76,18 +76,29 @@ interface PooledWorker {
 type WorkerReply = { block: EncodedBlock } | { error: string };
 
 /**
- * A worker's garbage is short-lived (one block's parsed records); a small young generation keeps each
- * thread's memory low (the default let RSS reach ~250 MB with two workers) at a small cost in scavenges.
+ * A worker's garbage is short-lived and its live data is one block's parsed records, so its heap is kept
+ * small: V8 would otherwise grow each worker's heap lazily, by ~40 MB per worker with 40 KB events, which
+ * took the process past 256 MB. The cap is safe because no block over WORKER_BLOCK_MAX_BYTES reaches a worker.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 };
 
-/** A fixed set of workers; each job goes to the least busy one. */
+/**
+ * Blocks bigger than this are encoded on the main thread instead. A block is cut after ~256 KB of whole
+ * lines, so only a block ending in a line of about this size or more gets here (Braze's events are under
+ * 900 KB; a longer line is most likely junk, to be rejected once parsed): parsing it needs a multiple of
+ * its size in heap, more than a worker's capped heap holds, and the main thread's heap has no such cap.
+ */
+export const WORKER_BLOCK_MAX_BYTES = 1 << 20;
+
+/** A fixed set of workers; each job goes to the least busy one, except oversized blocks (see above). */
 export class WorkerBlockEncoder implements BlockEncoder {
   private readonly workers: PooledWorker[] = [];
+  private readonly inline: InlineBlockEncoder;
   private failure: Error | undefined;
   private closed = false;
 
   constructor(script: string, count: number, settings: EncoderSettings) {
+    this.inline = new InlineBlockEncoder(settings);
     const workerData: EncodeWorkerData = { mapping: settings.mapping, maxEventBytes: settings.maxEventBytes };
     for (let i = 0; i < count; i++) {
       const pooled: PooledWorker = { worker: new Worker(script, { workerData, resourceLimits: WORKER_LIMITS }), pending: [] };
@@ -106,6 +117,7 @@ export class WorkerBlockEncoder implements BlockEncoder {
 
   encode(bytes: Uint8Array, protocol: InputProtocol): Promise<EncodedBlock> {
     if (this.failure) return Promise.reject(this.failure);
+    if (bytes.byteLength > WORKER_BLOCK_MAX_BYTES) return this.inline.encode(bytes, protocol);
     let target = this.workers[0];
     for (const w of this.workers) if (w.pending.length < target.pending.length) target = w;
     return new Promise((resolve, reject) => {
