@@ -36,7 +36,7 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
   log.info(state.size ? `Resuming from ${settings.stateFile} (${state.size} stream(s) with saved progress).` : `No saved progress at ${settings.stateFile}: reading the whole export.`);
 
   const catalog = await configuredCatalog(source, settings, log);
-  const channel = new Channel<AirbyteMessage>(2_000);
+  const channel = new Channel<AirbyteMessage>(CHANNEL_RECORDS, CHANNEL_BYTES);
   let sourceError: unknown;
   const reading = source
     .read(settings.source, catalog, state, channelOutput(channel, progress, log))
@@ -88,6 +88,26 @@ async function configuredCatalog(source: BrazeCurrentsSource, settings: SyncSett
   return { streams: streams.map((stream) => ({ stream, sync_mode: 'incremental', destination_sync_mode: 'append' })) };
 }
 
+/**
+ * What may wait between source and destination: 2000 records, or about 8 MB of record data when records are
+ * big (Braze allows events up to 900 KB); 2000 records of 40 KB took the process past its heap cap.
+ */
+const CHANNEL_RECORDS = 2_000;
+const CHANNEL_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Roughly the memory a record's data takes: its strings' lengths plus a few bytes per other value. Records
+ * are flat (Currents) or nearly so; nested values count a fixed amount, as this only paces the channel.
+ */
+export function approximateRecordBytes(data: JsonObject): number {
+  let bytes = 0;
+  for (const key in data) {
+    const value = data[key];
+    bytes += key.length + (typeof value === 'string' ? value.length : typeof value === 'object' && value !== null ? 256 : 8);
+  }
+  return bytes;
+}
+
 /** What the source writes goes straight into the channel as protocol messages, no JSON in between. */
 function channelOutput(channel: Channel<AirbyteMessage>, progress: Progress, log: Logger): SourceOutput {
   const counts = new Map<string, number>();
@@ -96,7 +116,7 @@ function channelOutput(channel: Channel<AirbyteMessage>, progress: Progress, log
     record(stream: string, data: JsonObject) {
       progress.counts.events++;
       counts.set(stream, (counts.get(stream) ?? 0) + 1);
-      return channel.push({ type: 'RECORD', record: { stream, data, emitted_at: Date.now() } });
+      return channel.push({ type: 'RECORD', record: { stream, data, emitted_at: Date.now() } }, approximateRecordBytes(data));
     },
     state(stream: string, streamState: JsonObject) {
       progress.counts.files++;

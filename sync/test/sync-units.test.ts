@@ -1,7 +1,10 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import v8 from 'v8';
+import vm from 'vm';
 import { Channel } from '../src/channel';
+import { approximateRecordBytes } from '../src/run-sync';
 import { StateFile } from '../src/state-file';
 import { summaryTable } from '../src/summary';
 import { Progress } from '../src/progress';
@@ -32,6 +35,45 @@ describe('Channel', () => {
     channel.abort(failure);
     await expect(waiting).rejects.toBe(failure);
     expect(() => channel.push(2)).toThrow('destination failed');
+  });
+});
+
+describe('Channel memory bounds', () => {
+  it('is full once the queued items weigh maxWeight, whatever their number, and frees room as they are consumed', async () => {
+    const channel = new Channel<string>(1000, 100);
+    expect(channel.push('a', 40)).toBeUndefined();
+    expect(channel.push('b', 40)).toBeUndefined();
+    const waiting = channel.push('c', 40);
+    expect(waiting).toBeInstanceOf(Promise);
+    let released = false;
+    void (waiting as Promise<void>).then(() => (released = true));
+    const iterator = channel[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe('a'); // 80 left: still above half of 100
+    await new Promise((r) => setImmediate(r));
+    expect(released).toBe(false);
+    expect((await iterator.next()).value).toBe('b'); // 40 left: below half, the producer may go on
+    await new Promise((r) => setImmediate(r));
+    expect(released).toBe(true);
+  });
+
+  it('weighs a record by its strings (a 40 KB properties string dominates) and a few bytes per other value', () => {
+    expect(approximateRecordBytes({ id: 'abcd', time: 1, properties: 'p'.repeat(40_000), gone: null, list: [1, 2] })).toBe(2 + 4 + 4 + 8 + 10 + 40_000 + 4 + 8 + 4 + 256);
+  });
+
+  it('keeps no reference to an item once the consumer has taken it', async () => {
+    v8.setFlagsFromString('--expose_gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const channel = new Channel<{ payload: string }>(10_000);
+    let taken = new WeakRef({ payload: 'x'.repeat(1000) });
+    channel.push(taken.deref()!);
+    for (let i = 0; i < 10; i++) channel.push({ payload: String(i) });
+    const iterator = channel[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.payload).toHaveLength(1000);
+    expect((await iterator.next()).value?.payload).toBe('0'); // the iterator's own frame now holds this one
+    await new Promise((r) => setImmediate(r));
+    gc();
+    expect(taken.deref()).toBeUndefined(); // only the queue could still hold it (9 items are still queued)
+    taken = new WeakRef({ payload: '' }); // keep the variable used
   });
 });
 
