@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { benchSource, configuredCatalogFromDiscover, MessageCounter } from '../../bench/source-bench';
+import { benchSource, configuredCatalogFromDiscover, medianRun, MessageCounter, type SourceRunFigures } from '../../bench/source-bench';
 
 describe('source bench helpers', () => {
   test('MessageCounter counts RECORD lines across chunk boundaries and sums sourceStats', () => {
@@ -22,6 +22,17 @@ describe('source bench helpers', () => {
     expect(c.states).toBe(2);
     expect(c.stateRecordCount).toBe(3);
     expect(c.errors).toEqual([]);
+  });
+
+  test('medianRun reports the median run by throughput, every rate, and the highest peak RSS', () => {
+    const run = (eventsPerSecond: number, peakRssMb: number) => ({ label: 'r', eventsPerSecond, peakRssMb, wallSeconds: 1e6 / eventsPerSecond }) as SourceRunFigures;
+    const m = medianRun([run(230_000, 100), run(150_000, 120), run(210_000, 105)]);
+    expect(m.eventsPerSecond).toBe(210_000);
+    expect(m.wallSeconds).toBeCloseTo(1e6 / 210_000);
+    expect(m.peakRssMb).toBe(120);
+    expect(m.runsEventsPerSecond).toEqual([230_000, 150_000, 210_000]);
+    expect(medianRun([run(1, 1), run(3, 1)]).eventsPerSecond).toBe(1); // an even count takes the lower middle
+    expect(medianRun([run(5, 7)]).runsEventsPerSecond).toBeUndefined();
   });
 
   test('MessageCounter reports TRACE errors and non-JSON lines', () => {
