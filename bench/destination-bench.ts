@@ -75,6 +75,8 @@ export interface DestinationBenchResult {
   targets: typeof DESTINATION_TARGETS;
   meetsThroughput: boolean;
   meetsMemory: boolean;
+  /** When the figures are the median of several runs (see bench/run.ts): every run's events/s, in run order. */
+  runsEventsPerSecond?: number[];
 }
 
 function repoRoot(): string {

@@ -25,6 +25,7 @@ import { parseArgs } from 'util';
 import { generateSampleExport } from '../tools/sample-export/generate';
 import { AvroCodecName, CODEC_NAMES } from '../tools/sample-export/codecs';
 import { hasGnuTime, readVmHwmKb } from './support/measured-process';
+import { medianRun } from './support/median-run';
 
 export const SOURCE_TARGETS = { eventsPerSecond: 200_000, peakRssMb: 256 };
 
@@ -65,17 +66,6 @@ export interface SourceRunFigures {
   exitCode: number | null;
   /** When the figures are the median of several runs: every run's events/s, in run order. */
   runsEventsPerSecond?: number[];
-}
-
-/** The run with the median throughput, carrying every run's rate and the highest peak RSS of them all. */
-export function medianRun(runs: SourceRunFigures[]): SourceRunFigures {
-  const sorted = [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  return {
-    ...median,
-    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
-    ...(runs.length > 1 ? { runsEventsPerSecond: runs.map((r) => r.eventsPerSecond) } : {}),
-  };
 }
 
 export interface SourceBenchResult {

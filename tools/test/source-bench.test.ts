@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { benchSource, configuredCatalogFromDiscover, medianRun, MessageCounter, type SourceRunFigures } from '../../bench/source-bench';
+import { benchSource, configuredCatalogFromDiscover, MessageCounter, type SourceRunFigures } from '../../bench/source-bench';
+import { medianRun } from '../../bench/support/median-run';
 
 describe('source bench helpers', () => {
   test('MessageCounter counts RECORD lines across chunk boundaries and sums sourceStats', () => {
