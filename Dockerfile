@@ -15,6 +15,7 @@ COPY sync ./sync
 COPY tools ./tools
 COPY bench ./bench
 COPY test-support ./test-support
+COPY local-services ./local-services
 COPY schemas ./schemas
 # `npm ci` runs the `prepare` script, which is the build.
 RUN npm ci --no-audit --no-fund

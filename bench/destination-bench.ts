@@ -23,7 +23,7 @@ import { Prng } from '../tools/sample-export/prng';
 import { RecordFactory } from '../tools/sample-export/record-factory';
 import { buildWorld } from '../tools/sample-export/world';
 import { streamName } from '../tools/sample-export/options';
-import { startMixpanelReceiver, DEFAULT_CREDENTIALS } from '../test-support/mixpanel-receiver';
+import { startMixpanelReceiver, DEFAULT_CREDENTIALS } from '../local-services/mixpanel/import-api';
 
 export const DESTINATION_TARGETS = { eventsPerSecond: 50_000, peakRssMb: 256 };
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { DEFAULT_CREDENTIALS, startMixpanelReceiver, type MixpanelReceiver } from '../test-support/mixpanel-receiver';
+import { DEFAULT_CREDENTIALS, startMixpanelReceiver, type MixpanelReceiver } from '../local-services/mixpanel/import-api';
 import { generateSampleExport } from '../tools/sample-export';
 import { benchMixpanelImport, type MixpanelImportBenchResult } from './mixpanel-import-bench';
 import { configuredCatalogFromDiscover } from './source-bench';

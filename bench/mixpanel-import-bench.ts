@@ -18,7 +18,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { startMixpanelReceiver } from '../test-support/mixpanel-receiver';
+import { startMixpanelReceiver } from '../local-services/mixpanel/import-api';
 import { makeSelfSignedCert } from './support/self-signed-cert';
 import { countNdjsonLines, writeSampleEvents } from './support/sample-events';
 import type { ChildConfig, ChildReport } from './support/mixpanel-import-child';

@@ -4,7 +4,7 @@
  * (what the source emitted on the fixture export): every state echoed in order, after its records arrived.
  */
 import path from 'path';
-import { DEFAULT_CREDENTIALS, startMixpanelReceiver, type MixpanelReceiver } from '../test-support/mixpanel-receiver';
+import { DEFAULT_CREDENTIALS, startMixpanelReceiver, type MixpanelReceiver } from '../local-services/mixpanel/import-api';
 import { parseAirbyteOutput, protocolYamlAvailable } from '../test-support/protocol-validator';
 import { runCli, writeTempJson } from '../test-support/run-cli';
 import { loadAcceptanceConfig, testsOf } from './acceptance-config';

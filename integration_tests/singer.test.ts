@@ -5,7 +5,7 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { startMixpanelReceiver, type MixpanelReceiver } from '../test-support/mixpanel-receiver';
+import { startMixpanelReceiver, type MixpanelReceiver } from '../local-services/mixpanel/import-api';
 import { REPO_ROOT, runCli } from '../test-support/run-cli';
 import { destinationConfig, fixtureExportAvailable, removeDir, sourceWorkspace, type SourceWorkspace } from './fixtures';
 import { runPipe } from './spawn';

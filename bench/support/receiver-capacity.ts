@@ -7,7 +7,7 @@
  */
 import * as http from 'http';
 import * as zlib from 'zlib';
-import { startMixpanelReceiver } from '../../test-support/mixpanel-receiver';
+import { startMixpanelReceiver } from '../../local-services/mixpanel/import-api';
 import { sampleEvent } from './sample-events';
 
 export interface ReceiverCapacity { mode: 'fast' | 'validating'; events: number; seconds: number; eventsPerSecond: number }

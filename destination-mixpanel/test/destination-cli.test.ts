@@ -8,7 +8,7 @@ import os from 'os';
 import path from 'path';
 import { runCli, writeTempJson, type CliResult } from '../../test-support/run-cli';
 import { parseAirbyteOutput } from '../../test-support/protocol-validator';
-import { startMixpanelReceiver, type MixpanelReceiver } from '../../test-support/mixpanel-receiver';
+import { startMixpanelReceiver, type MixpanelReceiver } from '../../local-services/mixpanel/import-api';
 
 const TRANSCRIPTS = path.join(__dirname, 'transcripts');
 const SECRETS = { apiSecret: 'apisecret-7Qx9Lw2Zr', saSecret: 'sasecret-Vb3Nd8Kp1', token: 'projtoken-Hc5Tg6Ym4' };

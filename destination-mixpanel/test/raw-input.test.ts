@@ -10,7 +10,7 @@ import { Readable } from 'stream';
 import { readJsonLines, toDestinationMessage } from '../../connector-kit/input';
 import type { AirbyteMessage, JsonObject } from '../../connector-kit/protocol';
 import type { DestinationOutput } from '../../connector-kit/connector';
-import { startMixpanelReceiver, type MixpanelReceiver } from '../../test-support/mixpanel-receiver';
+import { startMixpanelReceiver, type MixpanelReceiver } from '../../local-services/mixpanel/import-api';
 import { MixpanelDestination, type RejectedRecord, type RawInputTuning } from '../src/destination';
 import { ndjsonBody } from '../src/delivery/compress';
 import { lineBlocks } from '../src/parallel/line-blocks';

@@ -5,7 +5,7 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { DEFAULT_CREDENTIALS, startMixpanelReceiver } from '../../test-support/mixpanel-receiver';
+import { DEFAULT_CREDENTIALS, startMixpanelReceiver } from '../../local-services/mixpanel/import-api';
 import { generateSampleExport } from '../../tools/sample-export';
 import { findPackageRoot } from '../../source-braze-currents/src/package-root';
 import { consoleLogger } from './console-log';

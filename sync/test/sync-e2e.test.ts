@@ -6,7 +6,7 @@ import { spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { startMixpanelReceiver, DEFAULT_CREDENTIALS, type MixpanelReceiver } from '../../test-support/mixpanel-receiver';
+import { startMixpanelReceiver, DEFAULT_CREDENTIALS, type MixpanelReceiver } from '../../local-services/mixpanel/import-api';
 import { REPO_ROOT, runCli, runNodeScript } from '../../test-support/run-cli';
 import { generateSampleExport } from '../../tools/sample-export';
 

@@ -12,15 +12,15 @@
  * kept in memory — NDJSON by counting non-empty lines, JSON arrays with one JSON.parse — so the receiver is not
  * the bottleneck of what is being measured.
  *
- * Run by hand: `node dist/test-support/mixpanel-receiver.js --port 18080 [--fast] [--store events.ndjson]`.
+ * Run by hand: `node dist/local-services/mixpanel/import-api.js --port 18080 [--fast] [--store events.ndjson]`.
  */
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import { AddressInfo } from 'net';
 import { isUtf8 } from 'buffer';
 import * as zlib from 'zlib';
 import { promisify } from 'util';
+import { closeServer, listenOn, parseBasic, readBody, sendJson } from '../http-helpers';
 
 const gunzip = promisify(zlib.gunzip);
 
@@ -195,15 +195,6 @@ function defaultFaultBody(status: number, maxBytes: number): Record<string, unkn
 // ---------------------------------------------------------------------------------------------------------------
 
 type AuthResult = { ok: true; kind: AuthKind } | { ok: false; error: string };
-
-function parseBasic(header: string | undefined): { user: string; pass: string } | null {
-  if (!header) return null;
-  const match = /^Basic\s+(.+)$/i.exec(header.trim());
-  if (!match) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? { user: decoded, pass: '' } : { user: decoded.slice(0, colon), pass: decoded.slice(colon + 1) };
-}
 
 function authenticate(header: string | undefined, projectId: string | undefined, creds: Required<ReceiverCredentials>): AuthResult {
   const basic = parseBasic(header);
@@ -423,32 +414,6 @@ function dedupeKey(ev: MixpanelEvent, storedTimeMs: number): string {
 // The server
 // ---------------------------------------------------------------------------------------------------------------
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-/** Reads the whole body, keeping at most `cap` bytes (the rest is drained so the answer can still be sent). */
-function readBody(req: http.IncomingMessage, cap: number): Promise<{ body: Buffer; total: number }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let total = 0;
-    req.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (kept + chunk.length <= cap) {
-        chunks.push(chunk);
-        kept += chunk.length;
-      }
-    });
-    req.on('end', () => resolve({ body: Buffer.concat(chunks, kept), total }));
-    req.on('error', reject);
-    // A client that hangs up mid-body never sends 'end'; don't leave the handler waiting forever.
-    req.on('close', () => { if (!req.complete) reject(new Error('client closed the connection before sending the whole body')); });
-  });
-}
-
 function expandFaults(faults: Fault[]): Fault[] {
   const out: Fault[] = [];
   for (const fault of faults) {
@@ -510,14 +475,7 @@ class Receiver implements MixpanelReceiver {
 
   async listen(): Promise<void> {
     const host = this.opts.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port ?? 0, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenOn(this.server, this.opts.port, host);
     this.url = `${this.opts.tls ? 'https' : 'http'}://${host}:${this.port}`;
   }
 
@@ -724,10 +682,7 @@ class Receiver implements MixpanelReceiver {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
     if (this.store) await new Promise<void>((resolve) => this.store!.end(() => resolve()));
   }
 }
@@ -742,7 +697,7 @@ export async function startMixpanelReceiver(opts: ReceiverOptions = {}): Promise
 // CLI
 // ---------------------------------------------------------------------------------------------------------------
 
-const USAGE = `usage: node dist/test-support/mixpanel-receiver.js [--port N] [--host H] [--fast] [--store FILE]
+const USAGE = `usage: node dist/local-services/mixpanel/import-api.js [--port N] [--host H] [--fast] [--store FILE]
        [--api-secret S]... [--project-token T]... [--service-account USER:SECRET:PROJECT_ID]...
        [--tls-key FILE --tls-cert FILE]
 Without credential flags it accepts the local defaults (api secret "${DEFAULT_CREDENTIALS.apiSecrets[0]}",

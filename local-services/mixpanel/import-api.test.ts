@@ -5,7 +5,7 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { MixpanelReceiver, ReceiverOptions, parseReceiverArgs, startMixpanelReceiver } from './mixpanel-receiver';
+import { MixpanelReceiver, ReceiverOptions, parseReceiverArgs, startMixpanelReceiver } from './import-api';
 
 const SECRET = 'test-secret-1';
 const TOKEN = 'test-token-1';
@@ -503,7 +503,7 @@ describe('mixpanel receiver', () => {
       expect(() => parseReceiverArgs(['--bogus'])).toThrow(/unknown option '--bogus'/);
     });
 
-    const compiled = path.resolve(__dirname, '../dist/test-support/mixpanel-receiver.js');
+    const compiled = path.resolve(__dirname, '../../dist/local-services/mixpanel/import-api.js');
     const cliIt = fs.existsSync(compiled) ? it : it.skip;
     if (!fs.existsSync(compiled)) console.warn(`skipping the receiver CLI run: ${compiled} is missing (build with npx tsc -p tsconfig.json)`);
     cliIt('runs from dist with the default local credentials', async () => {
@@ -530,15 +530,15 @@ describe('mixpanel receiver', () => {
 });
 
 describe('mixpanel-import against the receiver (bench/mixpanel-import-bench)', () => {
-  const compiledBench = path.resolve(__dirname, '../dist/bench/mixpanel-import-bench.js');
-  const haveTool = fs.existsSync(path.resolve(__dirname, '../node_modules/mixpanel-import/package.json'));
+  const compiledBench = path.resolve(__dirname, '../../dist/bench/mixpanel-import-bench.js');
+  const haveTool = fs.existsSync(path.resolve(__dirname, '../../node_modules/mixpanel-import/package.json'));
   const ready = fs.existsSync(compiledBench) && haveTool;
   if (!ready) console.warn(`skipping the mixpanel-import run: needs ${compiledBench} (npx tsc -p tsconfig.json) and the mixpanel-import devDependency`);
   (ready ? it : it.skip)('redirects the tool to the TLS receiver, where all its events pass strict validation exactly once', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const bench = require(compiledBench) as typeof import('../bench/mixpanel-import-bench');
+    const bench = require(compiledBench) as typeof import('../../bench/mixpanel-import-bench');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { sampleEvent } = require('../dist/bench/support/sample-events.js') as typeof import('../bench/support/sample-events');
+    const { sampleEvent } = require('../../dist/bench/support/sample-events.js') as typeof import('../../bench/support/sample-events');
     const events = [...Array(4500)].map((_, i) => sampleEvent(i));
     const lines: string[] = [];
     const result = await bench.benchMixpanelImport({ events, validate: true, log: (l) => lines.push(l) });
