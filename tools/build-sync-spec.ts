@@ -1,35 +1,52 @@
 /**
- * Composes the sync runner's spec (top-level spec.json) from the two connector specs, so the runner's
- * `source` and `destination` sections always accept exactly what the connectors accept.
+ * Composes the sync runner's spec (top-level spec.json) from the connector specs, so the runner's `source` and
+ * `destination` sections always accept exactly what the connectors accept. Each section is a oneOf over the
+ * connectors the runner can run, told apart by a `connector` key (sync/src/pairs.ts picks the pair; a config
+ * without `connector` is the Currents → Mixpanel pair).
  * Run: npm run build && node dist/tools/build-sync-spec.js   (a test fails when the checked-in file is stale)
  */
 import fs from 'fs';
 import path from 'path';
+import { CURRENTS_TO_MIXPANEL, SYNC_PAIRS } from '../sync/src/pairs';
+
+type Spec = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
+
+/** One connector's config as an option of a section: its own spec plus the `connector` discriminator. */
+function connectorOption(root: string, connector: string): Spec {
+  const spec = JSON.parse(fs.readFileSync(path.join(root, connector, 'spec.json'), 'utf8')).connectionSpecification as Spec;
+  const { $schema: _schema, ...rest } = spec;
+  const discriminator = {
+    type: 'string', const: connector, default: connector, title: 'Connector',
+    description: [CURRENTS_TO_MIXPANEL.source, CURRENTS_TO_MIXPANEL.destination].includes(connector)
+      ? `Runs ${connector}. Optional: a config that names no connector runs the ${CURRENTS_TO_MIXPANEL.title} pair.`
+      : `Runs ${connector}. Required for this connector.`,
+    order: -1,
+  };
+  return { ...rest, properties: { connector: discriminator, ...(rest.properties ?? {}) } };
+}
+
+function section(root: string, connectors: string[], title: string, description: string, order: number): Spec {
+  return { type: 'object', title, description, order, oneOf: [...new Set(connectors)].map((c) => connectorOption(root, c)) };
+}
 
 export function buildSyncSpec(root: string): object {
-  const load = (file: string) => JSON.parse(fs.readFileSync(path.join(root, file), 'utf8'));
-  const source = load('source-braze-currents/spec.json').connectionSpecification;
-  const destination = load('destination-mixpanel/spec.json').connectionSpecification;
-  const section = (spec: Record<string, unknown>, title: string, order: number) => {
-    const { $schema: _schema, ...rest } = spec;
-    return { ...rest, title, order };
-  };
+  const pairs = SYNC_PAIRS.map((p) => `${p.title} (${p.source} → ${p.destination})`).join('; ');
   return {
     documentationUrl: 'https://github.com/braze-currents-mixpanel/braze-currents-mixpanel#sync-runner',
     connectionSpecification: {
       $schema: 'http://json-schema.org/draft-07/schema#',
-      title: 'Braze Currents → Mixpanel sync',
-      description: 'Config of the `sync` runner: the source and destination sections are the two connectors\' own configs.',
+      title: 'Braze Currents ⇄ Mixpanel sync',
+      description: `Config of the \`sync\` runner: the source and destination sections are the two connectors' own configs, plus \`connector\` naming each. Pairs: ${pairs}.`,
       type: 'object',
       required: ['source', 'destination'],
       additionalProperties: true,
       properties: {
-        source: section(source, 'Source: Braze Currents export', 0),
-        destination: section(destination, 'Destination: Mixpanel', 1),
+        source: section(root, SYNC_PAIRS.map((p) => p.source), 'Source', 'The source connector\'s own config.', 0),
+        destination: section(root, SYNC_PAIRS.map((p) => p.destination), 'Destination', 'The destination connector\'s own config.', 1),
         state_file: {
           type: 'string',
           title: 'State file',
-          description: 'Where the sync keeps its progress (relative to the config file). It advances only after Mixpanel acknowledged the records; delete it to re-send everything (Mixpanel de-duplicates through $insert_id).',
+          description: 'Where the sync keeps its progress (relative to the config file). It advances only after the destination acknowledged the records. Currents → Mixpanel: delete it to re-send everything (Mixpanel de-duplicates through $insert_id).',
           default: '.sync-state.json',
           order: 2,
         },

@@ -12,13 +12,20 @@ export interface ProgressCounts {
   skipped: number;
 }
 
+/** What the counted things are called: Currents syncs read "events" and checkpoint per "files"; cohort syncs "members" per "pages". */
+export interface ProgressUnits { record: string; checkpoint: string }
+
 export class Progress {
   readonly counts: ProgressCounts = { files: 0, events: 0, acknowledged: 0, rejected: 0, skipped: 0 };
   private readonly started = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private lastLineLength = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly intervalMs = stream.isTTY ? 250 : 10_000) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly intervalMs = stream.isTTY ? 250 : 10_000,
+    private readonly units: ProgressUnits = { record: 'events', checkpoint: 'files' },
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.render(), this.intervalMs);
@@ -33,7 +40,8 @@ export class Progress {
   line(): string {
     const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
     const c = this.counts;
-    return `files ${c.files} | events read ${c.events} | done ${c.acknowledged} | rejected ${c.rejected} | skipped ${c.skipped} | ${Math.round(c.events / seconds)} events/s | ${seconds.toFixed(0)} s`;
+    const { record, checkpoint } = this.units;
+    return `${checkpoint} ${c.files} | ${record} read ${c.events} | done ${c.acknowledged} | rejected ${c.rejected} | skipped ${c.skipped} | ${Math.round(c.events / seconds)} ${record}/s | ${seconds.toFixed(0)} s`;
   }
 
   private render(): void {

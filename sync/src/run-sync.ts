@@ -1,31 +1,32 @@
 /**
  * One sync in one process: the source reads into a bounded channel, the destination consumes it, and every
  * state the destination acknowledges is written to the local state file. A kill at any moment loses
- * nothing: the next run resumes from the last acknowledged state and Mixpanel drops replays by $insert_id.
+ * nothing: the next run resumes from the last acknowledged state (Mixpanel drops replays by $insert_id; the
+ * Braze destination's membership store knows what it already wrote). The pair of connectors comes from the
+ * config (pairs.ts).
  */
 import fs from 'fs';
-import type { DestinationOutput, SourceOutput } from '../../connector-kit/connector';
+import type { DestinationOutput, Source, SourceOutput } from '../../connector-kit/connector';
 import { ConnectorError } from '../../connector-kit/errors';
 import type { Logger } from '../../connector-kit/logger';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject, StreamStatus } from '../../connector-kit/protocol';
-import { MixpanelDestination, type RejectedRecord } from '../../destination-mixpanel/src/destination';
-import { BrazeCurrentsSource } from '../../source-braze-currents/src/source';
 import { Channel } from './channel';
 import type { Progress } from './progress';
 import { StateFile } from './state-file';
-import type { DestinationAccounting } from './summary';
 import type { SyncSettings } from './sync-config';
 
 export interface SyncResult {
-  accounting: DestinationAccounting;
+  /** The destination's end-of-run accounting; `settings.pair.summary` prints it. */
+  accounting: unknown;
   statesAcknowledged: number;
 }
 
 export async function runSync(settings: SyncSettings, log: Logger, progress: Progress): Promise<SyncResult> {
-  const source = new BrazeCurrentsSource();
+  const { pair } = settings;
+  const source = pair.createSource();
   const rejectedOut = fs.createWriteStream(settings.rejectedFile);
-  const destination = new MixpanelDestination({
-    onRejected: (r: RejectedRecord) => {
+  const destination = pair.createDestination({
+    onRejected: (r) => {
       progress.counts.rejected++;
       rejectedOut.write(JSON.stringify(r) + '\n');
     },
@@ -33,7 +34,7 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
   });
   const stateFile = new StateFile(settings.stateFile);
   const state = stateFile.load();
-  log.info(state.size ? `Resuming from ${settings.stateFile} (${state.size} stream(s) with saved progress).` : `No saved progress at ${settings.stateFile}: reading the whole export.`);
+  log.info(state.size ? `Resuming from ${settings.stateFile} (${state.size} stream(s) with saved progress).` : `No saved progress at ${settings.stateFile}: starting from the beginning.`);
 
   const catalog = await configuredCatalog(source, settings, log);
   const channel = new Channel<AirbyteMessage>(CHANNEL_RECORDS, CHANNEL_BYTES);
@@ -43,7 +44,7 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
     .catch((err) => (sourceError = err))
     .finally(() => channel.close());
 
-  let accounting: DestinationAccounting | undefined;
+  let accounting: unknown;
   let statesAcknowledged = 0;
   const out: DestinationOutput = {
     log,
@@ -53,8 +54,9 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
       progress.counts.acknowledged += stats.recordCount;
     },
     emit: (message) => {
-      if (message.type === 'TRACE' && message.trace.analytics?.type === 'mixpanel_destination_accounting') {
-        accounting = JSON.parse(message.trace.analytics.value ?? '{}');
+      const reported = pair.accounting(message);
+      if (reported !== undefined) {
+        accounting = reported;
       } else if (message.type === 'LOG') {
         log.info(message.log.message);
       }
@@ -71,21 +73,21 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
   }
   await reading;
   if (sourceError) throw sourceError;
-  if (!accounting) throw new ConnectorError('The destination finished without reporting its accounting.');
+  if (accounting === undefined) throw new ConnectorError('The destination finished without reporting its accounting.');
   return { accounting, statesAcknowledged };
 }
 
-async function configuredCatalog(source: BrazeCurrentsSource, settings: SyncSettings, log: Logger): Promise<ConfiguredAirbyteCatalog> {
+async function configuredCatalog(source: Source, settings: SyncSettings, log: Logger): Promise<ConfiguredAirbyteCatalog> {
   const discovered = await source.discover(settings.source, log);
   let streams = discovered.streams;
   if (settings.streams) {
     const known = new Set(streams.map((s) => s.name));
     const unknown = settings.streams.filter((s) => !known.has(s));
-    if (unknown.length) log.warn(`Unknown stream(s) in "streams", ignored: ${unknown.join(', ')}. Stream names look like users_messages_email_open.`);
-    const wanted = new Set(settings.streams);
+    if (unknown.length) log.warn(`Unknown stream(s) in "streams", ignored: ${unknown.join(', ')}. Known streams look like ${[...known].slice(0, 2).join(', ')}.`);
+    const wanted = new Set([...settings.streams, ...(settings.pair.requiredStreams ?? [])]);
     streams = streams.filter((s) => wanted.has(s.name));
   }
-  return { streams: streams.map((stream) => ({ stream, sync_mode: 'incremental', destination_sync_mode: 'append' })) };
+  return { streams: streams.map((stream) => settings.pair.configure(stream)) };
 }
 
 /**

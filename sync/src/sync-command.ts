@@ -3,16 +3,15 @@ import { ConnectorError } from '../../connector-kit/errors';
 import type { Logger } from '../../connector-kit/logger';
 import { Progress } from './progress';
 import { runSync, type SyncResult } from './run-sync';
-import { summaryTable } from './summary';
 import type { SyncSettings } from './sync-config';
 
 export async function syncAndReport(settings: SyncSettings, log: Logger, print: (text: string) => void): Promise<{ code: number; result?: SyncResult }> {
-  const progress = new Progress(process.stderr);
+  const progress = new Progress(process.stderr, undefined, settings.pair.units);
   progress.start();
   try {
     const result = await runSync(settings, log, progress);
     progress.stop();
-    print(`\n${summaryTable(result.accounting)}\n`);
+    print(`\n${settings.pair.summary(result.accounting)}\n`);
     print(`Progress saved in ${settings.stateFile}; rejected records (if any) in ${settings.rejectedFile}.`);
     return { code: 0, result };
   } catch (err) {

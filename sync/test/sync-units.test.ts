@@ -9,6 +9,8 @@ import { StateFile } from '../src/state-file';
 import { summaryTable } from '../src/summary';
 import { Progress } from '../src/progress';
 import { buildSyncSpec } from '../../tools/build-sync-spec';
+import { CURRENTS_TO_MIXPANEL, SYNC_PAIRS, pairFor } from '../src/pairs';
+import { resolveSyncSettings } from '../src/sync-config';
 import { REPO_ROOT } from '../../test-support/run-cli';
 
 describe('Channel', () => {
@@ -102,6 +104,36 @@ describe('sync spec', () => {
   it('the checked-in spec.json is composed from the two connector specs (run tools/build-sync-spec after changing them)', () => {
     const checkedIn = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'spec.json'), 'utf8'));
     expect(checkedIn).toEqual(buildSyncSpec(REPO_ROOT));
+  });
+});
+
+describe('connector pairs', () => {
+  const currents = { source: { storage: { type: 'local', path: '/data' } }, destination: { credentials: { auth_type: 'api_secret', api_secret: 'x-secret' } } };
+
+  it('a config that names no connector is the Currents → Mixpanel pair, as before pairs existed', () => {
+    expect(pairFor(currents)).toBe(CURRENTS_TO_MIXPANEL);
+    const settings = resolveSyncSettings(currents, '/tmp');
+    expect(settings.pair).toBe(CURRENTS_TO_MIXPANEL);
+    expect(settings.source).toMatchObject({ storage: { type: 'local', path: '/data' }, prefix: 'currents' });
+    expect(settings.source).not.toHaveProperty('connector');
+    expect(settings.destination).not.toHaveProperty('connector');
+  });
+
+  it('every pair is found by its source name, its destination name or both', () => {
+    for (const pair of SYNC_PAIRS) {
+      expect(pairFor({ source: { connector: pair.source } })).toBe(pair);
+      expect(pairFor({ destination: { connector: pair.destination } })).toBe(pair);
+      expect(pairFor({ source: { connector: pair.source }, destination: { connector: pair.destination } })).toBe(pair);
+    }
+  });
+
+  it('an unknown or mismatched pair is a config error that lists the pairs', () => {
+    expect(() => pairFor({ source: { connector: 'source-nothing' } })).toThrow(/not a pair this runner can run\. Pairs: "source-braze-currents" → "destination-mixpanel"/);
+    expect(() => pairFor({ source: { connector: 'source-braze-currents' }, destination: { connector: 'destination-nothing' } })).toThrow(/destination\.connector "destination-nothing"/);
+  });
+
+  it('the chosen connector\'s own spec validates its section', () => {
+    expect(() => resolveSyncSettings({ ...currents, source: { connector: 'source-braze-currents' } }, '/tmp')).toThrow(/storage/);
   });
 });
 
