@@ -247,6 +247,25 @@ describe('destination-mixpanel write (Airbyte)', () => {
   });
 });
 
+describe('destination-mixpanel at Mixpanel\'s rate limit', () => {
+  test('a receiver admitting 6000 events/s: throttled batches are paced and resent, every event arrives once, every state is echoed', async () => {
+    const limited = await startMixpanelReceiver({ rateLimit: 6000, credentials: { apiSecrets: [SECRETS.apiSecret], projectTokens: [SECRETS.token] } });
+    try {
+      const transcript = bigTranscript(24_000, 1000);
+      const cfg = config({ api_host: limited.url, batch_size: 500, retry_base_ms: 200 });
+      const { code, messages, stderr } = await write(cfg, transcript);
+      expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+      const throttled = limited.requests().filter((r) => r.throttled).length;
+      expect(throttled).toBeGreaterThan(0); // the limit was really met
+      expect(new Set(limited.uniqueEvents().map((e) => e.properties.$insert_id)).size).toBe(24_000);
+      expect(states(messages).map(withoutStats)).toEqual(inputStates(transcript));
+      expect(accounting(messages)).toMatchObject({ received: 24_000, imported: 24_000, rejected: 0, skipped: 0, complete: true });
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('target-mixpanel (Singer)', () => {
   test('stdout holds only the bare state values, in order, after their records', async () => {
     const file = path.join(TRANSCRIPTS, 'currents-small.singer');

@@ -437,6 +437,23 @@ describe('mixpanel receiver', () => {
     });
   });
 
+  it('rateLimit: a request that does not fit the bucket is answered 429 and takes nothing; the rate can change mid-run', async () => {
+    await withReceiver({ rateLimit: 3, maxEventsPerRequest: 3, rateLimitRetryAfter: true }, async (r2) => {
+      expect((await post(r2, [ev(), ev()])).status).toBe(200); // 2 of 3 tokens
+      const throttled = await post(r2, [ev(), ev()]);
+      expect(throttled.status).toBe(429);
+      expect(throttled.data).toMatchObject({ code: 429, error: expect.stringMatching(/rate limits/) });
+      expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect((await post(r2, [ev()])).status).toBe(200); // the 429 took nothing: 1 token was left
+      expect(r2.requests().map((q) => q.throttled ?? false)).toEqual([false, true, false]);
+      expect(r2.stats().eventsImported).toBe(3);
+      r2.setRateLimit(1000);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // 20 ms at 1000/s refills the 3-event bucket
+      expect((await post(r2, [ev(), ev(), ev()])).status).toBe(200);
+    });
+    await withReceiver({}, async (r2) => expect(() => r2.setRateLimit(5)).toThrow(/without rateLimit/));
+  });
+
   it('appends accepted events to the store file as NDJSON', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-recv-'));
     const file = path.join(dir, 'events.ndjson');
@@ -499,6 +516,8 @@ describe('mixpanel receiver', () => {
       });
       expect(parseReceiverArgs([]).credentials).toBeUndefined();
       expect(() => parseReceiverArgs(['--port', 'abc'])).toThrow(/--port/);
+      expect(parseReceiverArgs(['--rate', '20000', '--rate-retry-after'])).toMatchObject({ rateLimit: 20000, rateLimitRetryAfter: true });
+      expect(() => parseReceiverArgs(['--rate', '0'])).toThrow(/--rate must be a positive/);
       expect(() => parseReceiverArgs(['--service-account', 'u:p'])).toThrow(/USER:SECRET:PROJECT_ID/);
       expect(() => parseReceiverArgs(['--bogus'])).toThrow(/unknown option '--bogus'/);
     });

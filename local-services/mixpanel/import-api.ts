@@ -21,6 +21,7 @@ import { isUtf8 } from 'buffer';
 import * as zlib from 'zlib';
 import { promisify } from 'util';
 import { closeServer, listenOn, parseBasic, readBody, sendJson } from '../http-helpers';
+import { IngestionRateLimit } from './ingestion-rate';
 
 const gunzip = promisify(zlib.gunzip);
 
@@ -58,6 +59,10 @@ export interface ReceiverOptions {
   now?: () => number;
   /** Print one line per request to stderr (the CLI turns it on). */
   logRequests?: boolean;
+  /** Admit at most this many events per second (Mixpanel's per-project rate limit); more is answered 429. */
+  rateLimit?: number;
+  /** With `rateLimit`: send `Retry-After` (seconds until the request would fit) on those 429s. Mixpanel documents none. */
+  rateLimitRetryAfter?: boolean;
 }
 
 export interface MixpanelEvent {
@@ -82,6 +87,8 @@ export interface RequestRecord {
   uncompressedBytes?: number;
   /** Events in the body; undefined when the body was never decoded. */
   eventCount?: number;
+  /** Answered 429 by the rate limit (`rateLimit`). */
+  throttled?: boolean;
   status: number;
   /** Events stored from this request. */
   imported: number;
@@ -142,6 +149,8 @@ export interface MixpanelReceiver {
   waitForImported(count: number, timeoutMs?: number): Promise<void>;
   /** Forget events, requests, counters and pending faults. */
   reset(): void;
+  /** Changes the admitted events per second (only with the `rateLimit` option). */
+  setRateLimit(eventsPerSecond: number): void;
   close(): Promise<void>;
 }
 
@@ -216,7 +225,7 @@ function authenticate(header: string | undefined, projectId: string | undefined,
 // ---------------------------------------------------------------------------------------------------------------
 
 class HttpProblem extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(readonly status: number, message: string, readonly headers?: Record<string, string>) { super(message); }
 }
 
 /** One decoded item: the parsed event, or why its line could not be parsed, plus its size in bytes when known. */
@@ -447,6 +456,7 @@ class Receiver implements MixpanelReceiver {
   private readonly maxEvents: number;
   private readonly maxBytes: number;
   private readonly now: () => number;
+  private readonly rateLimit?: IngestionRateLimit;
   private readonly store?: fs.WriteStream;
   private raw: MixpanelEvent[] = [];
   private unique = new Map<string, MixpanelEvent>();
@@ -463,6 +473,7 @@ class Receiver implements MixpanelReceiver {
     this.maxEvents = opts.maxEventsPerRequest ?? MAX_EVENTS_PER_REQUEST;
     this.maxBytes = opts.maxBytesPerRequest ?? MAX_BYTES_PER_REQUEST;
     this.now = opts.now ?? Date.now;
+    if (opts.rateLimit !== undefined) this.rateLimit = new IngestionRateLimit(opts.rateLimit, this.maxEvents);
     if (opts.storeFile) this.store = fs.createWriteStream(opts.storeFile, { flags: 'a' });
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.route(req, res).catch((err) => {
@@ -550,7 +561,7 @@ class Receiver implements MixpanelReceiver {
       const result = this.opts.fast ? this.acceptFast(body, format, record, partial) : this.acceptFull(body, format, record, strict, partial);
       answer(result.status, result.body);
     } catch (err) {
-      if (err instanceof HttpProblem) return answer(err.status, errorBody(err.status, err.message));
+      if (err instanceof HttpProblem) return answer(err.status, errorBody(err.status, err.message), err.headers);
       throw err;
     }
   }
@@ -559,6 +570,18 @@ class Receiver implements MixpanelReceiver {
     record.eventCount = count;
     if (count === 0) throw new HttpProblem(400, 'request body contains no events');
     if (count > this.maxEvents) throw new HttpProblem(413, `request has ${count} events; at most ${this.maxEvents} are allowed per request`);
+    const admitted = this.rateLimit?.admit(count);
+    if (admitted && !admitted.ok) {
+      record.throttled = true;
+      const headers: Record<string, string> = this.opts.rateLimitRetryAfter ? { 'Retry-After': String(admitted.retryAfterSeconds) } : {};
+      throw new HttpProblem(429, 'Project exceeded rate limits. Please retry the request with exponential backoff.', headers);
+    }
+  }
+
+  /** Changes the admitted events per second in the middle of a run (only with the `rateLimit` option). */
+  setRateLimit(eventsPerSecond: number): void {
+    if (!this.rateLimit) throw new Error('the receiver was started without rateLimit');
+    this.rateLimit.setRate(eventsPerSecond);
   }
 
   private acceptFull(body: Buffer, format: BodyFormat, record: RequestRecord, strict: boolean, partial?: Extract<Fault, { type: 'partial' }>) {
@@ -699,7 +722,7 @@ export async function startMixpanelReceiver(opts: ReceiverOptions = {}): Promise
 
 const USAGE = `usage: node dist/local-services/mixpanel/import-api.js [--port N] [--host H] [--fast] [--store FILE]
        [--api-secret S]... [--project-token T]... [--service-account USER:SECRET:PROJECT_ID]...
-       [--tls-key FILE --tls-cert FILE]
+       [--tls-key FILE --tls-cert FILE] [--rate EVENTS_PER_SECOND [--rate-retry-after]]
 Without credential flags it accepts the local defaults (api secret "${DEFAULT_CREDENTIALS.apiSecrets[0]}",
 project token "${DEFAULT_CREDENTIALS.projectTokens[0]}", service account "${DEFAULT_CREDENTIALS.serviceAccounts[0].username}").`;
 
@@ -725,6 +748,13 @@ export function parseReceiverArgs(argv: string[]): ReceiverOptions {
       case '--host': opts.host = value(); break;
       case '--fast': opts.fast = true; break;
       case '--quiet': opts.logRequests = false; break;
+      case '--rate': {
+        const rate = Number(value());
+        if (!(rate > 0)) throw new Error('--rate must be a positive number of events per second');
+        opts.rateLimit = rate;
+        break;
+      }
+      case '--rate-retry-after': opts.rateLimitRetryAfter = true; break;
       case '--store': opts.storeFile = value(); break;
       case '--api-secret': creds.apiSecrets.push(value()); break;
       case '--project-token': creds.projectTokens.push(value()); break;
