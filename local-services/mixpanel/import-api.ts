@@ -61,6 +61,8 @@ export interface ReceiverOptions {
   logRequests?: boolean;
   /** Admit at most this many events per second (Mixpanel's per-project rate limit); more is answered 429. */
   rateLimit?: number;
+  /** Keep every request's uncompressed body in `requests()` (contract tests; never for benchmarks). */
+  keepBodies?: boolean;
   /** With `rateLimit`: send `Retry-After` (seconds until the request would fit) on those 429s. Mixpanel documents none. */
   rateLimitRetryAfter?: boolean;
 }
@@ -89,6 +91,8 @@ export interface RequestRecord {
   eventCount?: number;
   /** Answered 429 by the rate limit (`rateLimit`). */
   throttled?: boolean;
+  /** The uncompressed body, with the `keepBodies` option (contract tests). */
+  body?: Buffer;
   status: number;
   /** Events stored from this request. */
   imported: number;
@@ -556,6 +560,7 @@ class Receiver implements MixpanelReceiver {
       const format = bodyFormat(req.headers['content-type']);
       const body = await decompress(rawBody, req.headers['content-encoding'], this.maxBytes);
       record.uncompressedBytes = body.length;
+      if (this.opts.keepBodies) record.body = body;
       const strict = query.strict === '1';
       const partial = fault?.type === 'partial' ? fault : undefined;
       const result = this.opts.fast ? this.acceptFast(body, format, record, partial) : this.acceptFull(body, format, record, strict, partial);
