@@ -6,7 +6,7 @@
 import { parseArgs } from 'util';
 import { CODEC_NAMES, AvroCodecName } from './sample-export/codecs';
 import { generateSampleExport, SampleExportResult } from './sample-export/generate';
-import { SampleExportOptions, SampleExportOptionError } from './sample-export/options';
+import { REALISTIC_TEXT, SampleExportOptions, SampleExportOptionError } from './sample-export/options';
 
 const HELP = `Usage: node dist/tools/generate-sample-export.js --out DIR [options]
 
@@ -29,6 +29,14 @@ Options:
   --duplicates F            share of records repeating an earlier file's event id (default 0.01)
   --anonymous F             share of users without external_user_id (default 0.1)
   --invalid-properties F    share of CustomEvent/Purchase records with invalid JSON properties (default 0)
+  --international F         share of users, campaigns, Canvases and custom events with non-ASCII text
+                            (CJK, Cyrillic, accents, emoji) in names, places, device models and property keys (default 0)
+  --json-escapes F          share of custom/purchase properties with quotes, backslashes and control characters,
+                            written ASCII-escaped (\\uXXXX) as other producers do (default 0)
+  --nested-properties F     share of custom/purchase properties with nested objects and arrays (default 0)
+  --custom-event-share F    share of all records that are custom events (default: built-in weights, about 6 %)
+  --realistic               the bench's realistic mix: --international ${REALISTIC_TEXT.internationalFraction} --json-escapes ${REALISTIC_TEXT.jsonEscapesFraction}
+                            --nested-properties ${REALISTIC_TEXT.nestedPropertiesFraction} --custom-event-share ${REALISTIC_TEXT.customEventShare} (explicit flags win)
   --users N                 size of the user pool (default 2000)
   --prefix P                Braze folder path (default currents)
   --schema-ids A,B          older and current schema-id path segments (default 1,2)
@@ -40,6 +48,11 @@ Options:
 `;
 
 class UsageError extends Error {}
+
+/** Only the keys that were given, so they override a preset without erasing it. */
+function defined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -69,6 +82,11 @@ export function parseCli(argv: string[]): { options?: SampleExportOptions; help:
         duplicates: { type: 'string' },
         anonymous: { type: 'string' },
         'invalid-properties': { type: 'string' },
+        international: { type: 'string' },
+        'json-escapes': { type: 'string' },
+        'nested-properties': { type: 'string' },
+        'custom-event-share': { type: 'string' },
+        realistic: { type: 'boolean' },
         users: { type: 'string' },
         prefix: { type: 'string' },
         'schema-ids': { type: 'string' },
@@ -109,6 +127,13 @@ export function parseCli(argv: string[]): { options?: SampleExportOptions; help:
     duplicateFraction: num('duplicates', v.duplicates),
     anonymousFraction: num('anonymous', v.anonymous),
     invalidPropertiesFraction: num('invalid-properties', v['invalid-properties']),
+    ...(v.realistic ? REALISTIC_TEXT : {}),
+    ...defined({
+      internationalFraction: num('international', v.international),
+      jsonEscapesFraction: num('json-escapes', v['json-escapes']),
+      nestedPropertiesFraction: num('nested-properties', v['nested-properties']),
+      customEventShare: num('custom-event-share', v['custom-event-share']),
+    }),
     users: num('users', v.users),
     prefix: v.prefix,
     schemaIds,

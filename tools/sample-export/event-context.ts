@@ -22,4 +22,6 @@ export interface EventContext {
   product: Product;
   /** Write a deliberately broken JSON string into `properties`. */
   invalidProperties: boolean;
+  /** Realistic-text choices for this event (all false unless the generator options ask for them). */
+  text: { escapes: boolean; nested: boolean };
 }

@@ -4,6 +4,7 @@
  * int on some types and a float on others).
  */
 import { EventContext } from './event-context';
+import { asciiEscapedJson, enrichProperties, internationalCustomProperties } from './international';
 
 export type ValueGenerator = (c: EventContext) => unknown;
 
@@ -44,19 +45,25 @@ function brokenJson(c: EventContext): string {
   }
 }
 
+/** Braze's own spelling, or, for escape-heavy records, ASCII-escaped JSON as other producers write it. */
+function propertiesJson(c: EventContext, props: Record<string, unknown>): string {
+  if (!c.text.escapes && !c.text.nested) return brazeJson(props);
+  const enriched = enrichProperties(c, props);
+  return c.text.escapes ? asciiEscapedJson(enriched) : brazeJson(enriched);
+}
+
 function properties(c: EventContext): string {
   if (c.invalidProperties) return brokenJson(c);
-  if (c.customEventName && CUSTOM_EVENTS[c.customEventName] && c.product) {
-    return brazeJson(CUSTOM_EVENTS[c.customEventName](c));
-  }
-  return '{}';
+  if (!c.customEventName || !c.product) return '{}';
+  const props = CUSTOM_EVENTS[c.customEventName]?.(c) ?? internationalCustomProperties(c);
+  return props ? propertiesJson(c, props) : '{}';
 }
 
 export function purchaseProperties(c: EventContext): string {
   if (c.invalidProperties) return brokenJson(c);
   const props: Record<string, unknown> = { quantity: c.rng.int(1, 3), source: c.rng.pick(['app', 'web', 'in_store']) };
   if (c.rng.chance(0.3)) props.coupon = c.rng.pick(['SPRING10', 'WELCOME5', 'VIP20']);
-  return brazeJson(props);
+  return propertiesJson(c, props);
 }
 
 const USER_AGENTS: Record<string, string> = {

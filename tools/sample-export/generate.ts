@@ -8,7 +8,7 @@ import { buildWriterSchema } from './avro-schema';
 import { CatalogueEventType, loadCatalogue, loadDefaultCatalogue } from './catalogue';
 import { objectKey } from './layout';
 import { fail, SampleExportOptions, ResolvedOptions, resolveOptions, selectTypes } from './options';
-import { allocate, eventTime, planFiles, typeWeight } from './plan';
+import { allocate, eventTime, planFiles, typeWeights } from './plan';
 import { Prng } from './prng';
 import { GeneratedRecord, RecordFactory } from './record-factory';
 import { buildWorld, World } from './world';
@@ -55,8 +55,8 @@ export async function generateSampleExport(options: SampleExportOptions): Promis
   }
   const seed = String(o.seed);
   const integrationId = o.integrationId ?? new Prng(`${seed}|integration`).hex(12);
-  const world = buildWorld(new Prng(`${seed}|world`), { users: o.users, anonymousFraction: o.anonymousFraction });
-  const counts = allocate(o.totalEvents, specs.map((s) => typeWeight(s.type, s.status)), 1);
+  const world = buildWorld(new Prng(`${seed}|world`), { users: o.users, anonymousFraction: o.anonymousFraction, internationalFraction: o.internationalFraction });
+  const counts = allocate(o.totalEvents, typeWeights(specs, o.customEventShare), 1);
 
   const result: SampleExportResult = {
     files: [],
@@ -91,7 +91,12 @@ async function writeType(
   const timeRng = typeRng.fork('time');
   const dupRng = typeRng.fork('duplicates');
   const markerRng = typeRng.fork('sync');
-  const factory = new RecordFactory(spec, world, typeRng.fork('values'), { invalidPropertiesFraction: o.invalidPropertiesFraction });
+  const factory = new RecordFactory(spec, world, typeRng.fork('values'), {
+    invalidPropertiesFraction: o.invalidPropertiesFraction,
+    internationalFraction: o.internationalFraction,
+    jsonEscapesFraction: o.jsonEscapesFraction,
+    nestedPropertiesFraction: o.nestedPropertiesFraction,
+  });
   const schemas = [buildWriterSchema(spec, 0), buildWriterSchema(spec, 1)] as const;
   const hasExternalId = spec.fields.some((f) => f.name === 'external_user_id');
   const checkProperties = o.invalidPropertiesFraction > 0 && spec.fields.some((f) => f.name === 'properties');

@@ -30,6 +30,17 @@ export interface SampleExportOptions {
   anonymousFraction?: number;
   /** Share of CustomEvent/Purchase records whose `properties` is not valid JSON. Default 0. */
   invalidPropertiesFraction?: number;
+  /**
+   * Realistic text (see international.ts). Share of users, campaigns, Canvases and custom events whose names,
+   * places, device models and custom property keys/values are non-ASCII (CJK, Cyrillic, accents, emoji). Default 0.
+   */
+  internationalFraction?: number;
+  /** Share of CustomEvent/Purchase `properties` with quotes, backslashes and control characters, written ASCII-escaped (\uXXXX) as other producers do. Default 0. */
+  jsonEscapesFraction?: number;
+  /** Share of CustomEvent/Purchase `properties` with nested objects and arrays. Default 0. */
+  nestedPropertiesFraction?: number;
+  /** Share of all records that are users.behaviors.CustomEvent. Default: the built-in type weights (about 6 %). */
+  customEventShare?: number;
   /** Size of the user pool. Default 2 000. */
   users?: number;
   /** The older and the current `<schema-id>` path segment. Default [1, 2]. */
@@ -45,7 +56,8 @@ export interface SampleExportOptions {
   onFile?: (file: string, records: number) => void;
 }
 
-export type ResolvedOptions = Required<Omit<SampleExportOptions, 'types' | 'catalogue' | 'onFile' | 'integrationId' | 'now'>> & {
+export type ResolvedOptions = Required<Omit<SampleExportOptions, 'types' | 'catalogue' | 'onFile' | 'integrationId' | 'now' | 'customEventShare'>> & {
+  customEventShare?: number;
   types?: string[];
   integrationId?: string;
   nowMs: number;
@@ -93,6 +105,10 @@ export function resolveOptions(o: SampleExportOptions): ResolvedOptions {
     duplicateFraction: fraction('duplicateFraction', o.duplicateFraction ?? 0.01),
     anonymousFraction: fraction('anonymousFraction', o.anonymousFraction ?? 0.1),
     invalidPropertiesFraction: fraction('invalidPropertiesFraction', o.invalidPropertiesFraction ?? 0),
+    internationalFraction: fraction('internationalFraction', o.internationalFraction ?? 0),
+    jsonEscapesFraction: fraction('jsonEscapesFraction', o.jsonEscapesFraction ?? 0),
+    nestedPropertiesFraction: fraction('nestedPropertiesFraction', o.nestedPropertiesFraction ?? 0),
+    customEventShare: o.customEventShare === undefined ? undefined : fraction('customEventShare', o.customEventShare),
     users: positiveInt('users', o.users ?? 2_000),
     schemaIds: o.schemaIds ?? [1, 2],
     cluster: o.cluster ?? 'prod-01',
@@ -143,3 +159,11 @@ export function selectTypes(all: CatalogueEventType[], wanted?: string[]): Catal
   const chosen = new Set(wanted.map((w) => byKey.get(w.trim().toLowerCase())!));
   return all.filter((t) => chosen.has(t));
 }
+
+/** The bench's default corpus: what an international workspace sends (issue: realistic data, not easy data). */
+export const REALISTIC_TEXT: Pick<SampleExportOptions, 'internationalFraction' | 'jsonEscapesFraction' | 'nestedPropertiesFraction' | 'customEventShare'> = {
+  internationalFraction: 0.65,
+  jsonEscapesFraction: 0.25,
+  nestedPropertiesFraction: 0.3,
+  customEventShare: 0.2,
+};

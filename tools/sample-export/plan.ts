@@ -31,6 +31,21 @@ export function typeWeight(type: string, status: 'current' | 'removed'): number 
   return 1;
 }
 
+const CUSTOM_EVENT_TYPE = 'users.behaviors.CustomEvent';
+
+/**
+ * Weights of the chosen types; with `customEventShare`, CustomEvent's weight is set so that it gets that share of
+ * all records (real workspaces send custom events more than anything else).
+ */
+export function typeWeights(types: Array<{ type: string; status: 'current' | 'removed' }>, customEventShare?: number): number[] {
+  const weights = types.map((t) => typeWeight(t.type, t.status));
+  const custom = types.findIndex((t) => t.type === CUSTOM_EVENT_TYPE);
+  if (customEventShare === undefined || custom < 0) return weights;
+  const others = weights.reduce((sum, w, i) => (i === custom ? sum : sum + w), 0);
+  weights[custom] = customEventShare >= 1 || others === 0 ? 1e9 : (customEventShare * others) / (1 - customEventShare);
+  return weights;
+}
+
 export interface FilePlan {
   /** 0 = oldest processing hour. */
   hourIndex: number;

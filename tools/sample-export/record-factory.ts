@@ -6,6 +6,7 @@ import { CatalogueEventType, CatalogueFieldType } from './catalogue';
 import { fieldAddedInNewerSchema, orderedFields } from './avro-schema';
 import { EventContext } from './event-context';
 import { CURRENCIES, CUSTOM_EVENT_NAMES, FIELD_GENERATORS, PRODUCTS, ValueGenerator, fallbackFor, purchaseProperties } from './field-values';
+import { INTERNATIONAL_CUSTOM_EVENT_NAMES } from './international';
 import { Prng } from './prng';
 import { World } from './world';
 
@@ -59,6 +60,10 @@ function presenceOf(name: string): number {
 
 export interface RecordFactoryOptions {
   invalidPropertiesFraction: number;
+  /** Realistic text (options.ts); absent or 0 = ASCII-only, and no extra random draws. */
+  internationalFraction?: number;
+  jsonEscapesFraction?: number;
+  nestedPropertiesFraction?: number;
 }
 
 export class RecordFactory {
@@ -130,6 +135,7 @@ export class RecordFactory {
       customEventName: '',
       product: undefined as unknown as EventContext['product'],
       invalidProperties: false,
+      text: { escapes: false, nested: false },
     };
     const fromCanvas = this.usesCanvas && (!this.usesCampaign || rng.chance(0.5));
     if (fromCanvas) {
@@ -143,12 +149,18 @@ export class RecordFactory {
     if (this.usesProduct) {
       const p = rng.pick(PRODUCTS);
       c.product = { id: p.id, price: p.price, currency: rng.pick(CURRENCIES) };
-      c.customEventName = rng.pick(CUSTOM_EVENT_NAMES);
+      c.customEventName = this.chance(this.opts.internationalFraction) ? rng.pick(INTERNATIONAL_CUSTOM_EVENT_NAMES) : rng.pick(CUSTOM_EVENT_NAMES);
     }
+    if (this.hasProperties) c.text = { escapes: this.chance(this.opts.jsonEscapesFraction), nested: this.chance(this.opts.nestedPropertiesFraction) };
     if (this.hasProperties && this.opts.invalidPropertiesFraction > 0) {
       c.invalidProperties = rng.chance(this.opts.invalidPropertiesFraction);
     }
     return c;
+  }
+
+  /** A draw only when the share is above 0, so options left at 0 keep the output byte-identical. */
+  private chance(share: number | undefined): boolean {
+    return share !== undefined && share > 0 && this.rng.chance(share);
   }
 
   isRequired(name: string): boolean {

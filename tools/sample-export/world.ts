@@ -4,6 +4,7 @@
  * always comes with its own name, a user always has the same device and e-mail).
  */
 import { Prng } from './prng';
+import { INTERNATIONAL_CAMPAIGN_NAMES, INTERNATIONAL_CANVAS_NAMES, INTERNATIONAL_DEVICE_MODELS, internationalPerson } from './international';
 
 export type Platform = 'ios' | 'android' | 'web';
 
@@ -92,10 +93,15 @@ function bsonId(rng: Prng): string {
   return rng.hex(12);
 }
 
-function makeUser(rng: Prng, index: number, apps: App[], anonymous: boolean): User {
-  const first = rng.pick(FIRST_NAMES);
-  const last = rng.pick(LAST_NAMES);
-  const [city, country, timezone, language] = rng.pick(PLACES);
+function makeUser(rng: Prng, index: number, apps: App[], anonymous: boolean, international: boolean): User {
+  let first = rng.pick(FIRST_NAMES);
+  let last = rng.pick(LAST_NAMES);
+  let [city, country, timezone, language] = rng.pick(PLACES);
+  let mailName = `${first}.${last}`;
+  if (international) {
+    const person = internationalPerson(rng);
+    ({ firstName: first, lastName: last, city, country, timezone, language, mailName } = person);
+  }
   const app = rng.pick(apps);
   const dev = DEVICES[app.platform];
   const year = rng.int(1955, 2006);
@@ -104,7 +110,7 @@ function makeUser(rng: Prng, index: number, apps: App[], anonymous: boolean): Us
     externalId: anonymous ? undefined : `cust-${String(index + 1).padStart(6, '0')}-${rng.hex(2)}`,
     firstName: first,
     lastName: last,
-    email: `${first}.${last}${rng.int(1, 999)}@${rng.pick(MAIL_DOMAINS)}`.toLowerCase(),
+    email: `${mailName}${rng.int(1, 999)}@${rng.pick(MAIL_DOMAINS)}`.toLowerCase(),
     phone: `+1${rng.int(201, 989)}555${String(rng.int(0, 9999)).padStart(4, '0')}`,
     gender: rng.pick(['M', 'F', 'O'] as const),
     dob: `${year}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}T00:00:00.000+00:00`,
@@ -114,7 +120,7 @@ function makeUser(rng: Prng, index: number, apps: App[], anonymous: boolean): Us
     timezone,
     app,
     deviceId: rng.uuid().toUpperCase(),
-    deviceModel: rng.pick(dev.models),
+    deviceModel: international && app.platform !== 'web' ? rng.pick(INTERNATIONAL_DEVICE_MODELS) : rng.pick(dev.models),
     osVersion: rng.pick(dev.os),
     sdkVersion: rng.pick(dev.sdk),
     pushToken: rng.hex(32),
@@ -130,14 +136,20 @@ export interface WorldOptions {
   users: number;
   /** Share of users without an external id (anonymous). */
   anonymousFraction: number;
+  /** Share of users, campaigns and Canvases with international (non-ASCII) names. */
+  internationalFraction?: number;
 }
 
 export function buildWorld(rng: Prng, opts: WorldOptions): World {
   const apps: App[] = (['ios', 'android', 'web'] as Platform[]).map((platform) => ({ id: rng.uuid(), platform }));
   const users: User[] = [];
-  for (let i = 0; i < opts.users; i++) users.push(makeUser(rng, i, apps, rng.chance(opts.anonymousFraction)));
-  const campaigns = CAMPAIGN_NAMES.map((name) => ({ id: rng.uuid(), name, variations: variations(rng, ['Variant 1', 'Variant 2']) }));
-  const canvases = CANVAS_NAMES.map((name) => ({
+  const intl = opts.internationalFraction ?? 0;
+  // Draws for the international choice only happen when it is asked for, so the default output stays byte-identical.
+  const international = () => intl > 0 && rng.chance(intl);
+  for (let i = 0; i < opts.users; i++) users.push(makeUser(rng, i, apps, rng.chance(opts.anonymousFraction), international()));
+  const localized = (names: string[], pool: string[]) => names.map((name, i) => (international() ? pool[i % pool.length] : name));
+  const campaigns = localized(CAMPAIGN_NAMES, INTERNATIONAL_CAMPAIGN_NAMES).map((name) => ({ id: rng.uuid(), name, variations: variations(rng, ['Variant 1', 'Variant 2']) }));
+  const canvases = localized(CANVAS_NAMES, INTERNATIONAL_CANVAS_NAMES).map((name) => ({
     id: rng.uuid(),
     name,
     variations: variations(rng, ['Variant A', 'Variant B']),

@@ -8,6 +8,7 @@ import { CatalogueEventType, loadCatalogue, loadCatalogueFromSchemas } from '../
 import { decoderCodecs, encoderCodecs } from '../sample-export/codecs';
 import { parseObjectKey } from '../sample-export/layout';
 import { CUSTOM_EVENT_NAMES } from '../sample-export/field-values';
+import { REALISTIC_TEXT } from '../sample-export/options';
 
 const repo = path.resolve(__dirname, '..', '..');
 const cataloguePath = path.resolve(repo, '..', 'shared', 'reference', 'currents_event_fields.json');
@@ -330,6 +331,33 @@ d('generateSampleExport determinism and codecs', () => {
     for (const f of files) out.push(...(await decodeFile(f)).records);
     return out;
   }
+
+  test('realistic text: at least half the records carry non-ASCII text, custom events get their share, escaped and nested properties parse', async () => {
+    const { dir, r } = await run('realistic', { ...REALISTIC_TEXT, totalEvents: 2000 });
+    const records = await allRecords(listFiles(dir));
+    const nonAscii = records.filter((rec) => /[^\x00-\x7f]|\\u[0-9a-f]{4}/.test(JSON.stringify(rec))).length;
+    expect(nonAscii / records.length).toBeGreaterThanOrEqual(0.5);
+    const custom = r.perType['users.behaviors.CustomEvent'] / r.events;
+    expect(custom).toBeGreaterThanOrEqual(0.15);
+    expect(custom).toBeLessThanOrEqual(0.25);
+    const props = records.filter((rec) => typeof rec.properties === 'string').map((rec) => rec.properties as string);
+    const escaped = props.filter((p) => /\\u[0-9a-f]{4}/.test(p) && !/[^\x00-\x7f]/.test(p));
+    expect(escaped.length).toBeGreaterThan(0);
+    for (const p of escaped) expect(Object.values(JSON.parse(p)).some((v) => typeof v === 'string' && /["\\\n\t]|[^\x00-\x7f]/.test(v))).toBe(true);
+    const nested = props.map((p) => JSON.parse(p)).filter((p) => p.cart && typeof p.cart === 'object' && Array.isArray(p.cart.items));
+    expect(nested.length).toBeGreaterThan(0);
+    const names = new Set(records.filter((rec) => rec.name).map((rec) => rec.name as string));
+    expect([...names].some((n) => /[^\x00-\x7f]/.test(n))).toBe(true);
+  });
+
+  test('realistic-text options left at 0 change nothing: byte-identical to the default output', async () => {
+    const a = await run('zero-a', {});
+    const b = await run('zero-b', { internationalFraction: 0, jsonEscapesFraction: 0, nestedPropertiesFraction: 0 });
+    const sa = snapshot(a.dir);
+    const sb = snapshot(b.dir);
+    expect([...sb.keys()]).toEqual([...sa.keys()]);
+    for (const [k, buf] of sa) expect(sb.get(k)!.equals(buf)).toBe(true);
+  });
 
   test('same seed and options give byte-identical files; another seed does not', async () => {
     const a = await run('det-a', {});
