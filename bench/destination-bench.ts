@@ -11,7 +11,7 @@
  *    `/usr/bin/time -v` when present, else by polling VmHWM in /proc/<pid>/status).
  *
  * Targets: ≥ 50 000 events/s, ≤ 256 MB. Run: `node dist/bench/destination-bench.js [--events N] [--gzip-level L]
- *   [--batch-size B] [--concurrency C] [--workers W] [--fresh] [--json]`
+ *   [--batch-size B] [--concurrency C] [--workers W] [--corpus realistic|ascii] [--producer ours|other] [--fresh] [--json]`
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -22,7 +22,8 @@ import { loadCatalogue } from '../tools/sample-export/catalogue';
 import { Prng } from '../tools/sample-export/prng';
 import { RecordFactory } from '../tools/sample-export/record-factory';
 import { buildWorld } from '../tools/sample-export/world';
-import { streamName } from '../tools/sample-export/options';
+import { REALISTIC_TEXT, streamName } from '../tools/sample-export/options';
+import { asciiOnly } from '../tools/sample-export/international';
 import { startMixpanelReceiver, DEFAULT_CREDENTIALS } from '../local-services/mixpanel/import-api';
 
 export const DESTINATION_TARGETS = { eventsPerSecond: 50_000, peakRssMb: 256 };
@@ -49,6 +50,9 @@ export interface DestinationBenchOptions {
   /** Encoder threads in the destination (its DESTINATION_MIXPANEL_WORKERS; 0 = all on the main thread). Default: its own choice. */
   workers?: number;
   stateEvery?: number;
+  /** The transcript's text (default realistic) and its producer (default ours). */
+  corpus?: BenchCorpus;
+  producer?: BenchProducer;
   cacheDir?: string;
   fresh?: boolean;
   print?: boolean;
@@ -86,19 +90,46 @@ function repoRoot(): string {
   throw new Error('repository root not found');
 }
 
+/** What the transcript holds: an international workspace's text (the default) or the same events in ASCII only. */
+export type BenchCorpus = 'realistic' | 'ascii';
+
+/**
+ * Who wrote the transcript: our source (compact JSON, its key order, a STATE per file), or another program
+ * (Python's json.dumps spelling: ", " and ": " separators, every non-ASCII character \u-escaped, keys in another
+ * order, a STATE every 500 records). The destination must be as fast on both.
+ */
+export type BenchProducer = 'ours' | 'other';
+
+export interface TranscriptOptions {
+  stateEvery?: number;
+  seed?: string;
+  corpus?: BenchCorpus;
+  producer?: BenchProducer;
+}
+
+/** Realistic mix: at least half the records with non-ASCII text, custom events about a fifth (DESIGN §6). */
+const REALISTIC_MIX: Array<[string, number]> = TYPE_MIX.map(([type, weight]) => [type, type === 'users.behaviors.CustomEvent' ? 25 : weight]);
+
 /**
  * Writes `count` RECORD lines (with a STATE every `stateEvery`) to `file`, streaming. Event times fall in the
  * last two days so Mixpanel's time window accepts them; ids are deterministic per seed.
  */
-export async function writeCurrentsTranscript(file: string, count: number, stateEvery = 5000, seed = 'destination-bench'): Promise<void> {
+export async function writeCurrentsTranscript(file: string, count: number, options: TranscriptOptions = {}): Promise<void> {
+  const corpus = options.corpus ?? 'realistic';
+  const producer = options.producer ?? 'ours';
+  const stateEvery = options.stateEvery ?? (producer === 'other' ? 500 : 5000);
+  // The ASCII corpus has the same types, custom-event share and nesting: only the text differs.
+  const text = corpus === 'realistic' ? REALISTIC_TEXT : { ...REALISTIC_TEXT, internationalFraction: 0, jsonEscapesFraction: 0 };
   const catalogue = new Map(loadCatalogue().map((t) => [t.type, t]));
-  const rng = new Prng(seed);
-  const world = buildWorld(rng.fork('world'), { users: 20_000, anonymousFraction: 0.05 });
-  const factories = TYPE_MIX.map(([type, weight]) => {
+  const rng = new Prng(options.seed ?? 'destination-bench');
+  const world = buildWorld(rng.fork('world'), { users: 20_000, anonymousFraction: 0.05, internationalFraction: text.internationalFraction });
+  const factories = REALISTIC_MIX.map(([type, weight]) => {
     const spec = catalogue.get(type);
     if (!spec) throw new Error(`catalogue has no ${type}`);
-    return { type, weight, stream: streamName(type), factory: new RecordFactory(spec, world, rng.fork(type), { invalidPropertiesFraction: 0.01 }) };
+    const factory = new RecordFactory(spec, world, rng.fork(type), { invalidPropertiesFraction: 0.01, ...text });
+    return { type, weight, stream: streamName(type), factory };
   });
+  const serialize = producer === 'other' ? otherProducerLine : (message: object) => JSON.stringify(message);
   const totalWeight = factories.reduce((n, f) => n + f.weight, 0);
   const idRng = rng.fork('ids');
   const nowSec = Math.floor(Date.now() / 1000);
@@ -113,9 +144,9 @@ export async function writeCurrentsTranscript(file: string, count: number, state
     const data = f.factory.make(idRng.uuid(), time, 1) as Record<string, unknown>;
     data._event_type = f.type;
     data._source_key = `currents/dataexport.prod-01.S3.integration.bench/event_type=${f.type}/date=bench/${Math.floor(i / stateEvery)}.avro`;
-    lines.push(JSON.stringify({ type: 'RECORD', record: { stream: f.stream, data, emitted_at: emittedAt } }));
+    lines.push(serialize({ type: 'RECORD', record: { stream: f.stream, data, emitted_at: emittedAt } }));
     if ((i + 1) % stateEvery === 0 || i === count - 1) {
-      lines.push(JSON.stringify({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: f.stream }, stream_state: { files_done: ++states } } } }));
+      lines.push(serialize({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: f.stream }, stream_state: { files_done: ++states } } } }));
     }
     if (lines.length >= 1000) {
       if (!out.write(lines.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
@@ -124,6 +155,17 @@ export async function writeCurrentsTranscript(file: string, count: number, state
   }
   if (lines.length) out.write(lines.join('\n') + '\n');
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** One message as Python's json.dumps(message, sort_keys=True) writes it. */
+export function otherProducerLine(message: object): string {
+  const write = (value: unknown): string => {
+    if (value === null || typeof value !== 'object') return asciiOnly(JSON.stringify(value));
+    if (Array.isArray(value)) return `[${value.map(write).join(', ')}]`;
+    const entries = Object.keys(value as object).sort().map((k) => `${asciiOnly(JSON.stringify(k))}: ${write((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(', ')}}`;
+  };
+  return write(message);
 }
 
 function hasGnuTime(): boolean {
@@ -147,11 +189,13 @@ export async function benchDestination(opts: DestinationBenchOptions = {}): Prom
   const root = repoRoot();
   const cacheDir = opts.cacheDir ?? path.join(os.tmpdir(), 'mixpanel-destination-bench');
   fs.mkdirSync(cacheDir, { recursive: true });
-  const transcript = path.join(cacheDir, `currents-${events}.jsonl`);
+  const corpus = opts.corpus ?? 'realistic';
+  const producer = opts.producer ?? 'ours';
+  const transcript = path.join(cacheDir, `currents-${corpus}-${producer}-${events}-v3.jsonl`);
   if (opts.fresh || !fs.existsSync(transcript)) {
     const t0 = Date.now();
-    log(`building a transcript of ${events} records into ${transcript} ...`);
-    await writeCurrentsTranscript(transcript + '.tmp', events, opts.stateEvery ?? 5000);
+    log(`building a transcript of ${events} records (${corpus} text, written like ${producer === 'ours' ? 'our source' : 'another producer'}) into ${transcript} ...`);
+    await writeCurrentsTranscript(transcript + '.tmp', events, { stateEvery: opts.stateEvery, corpus, producer });
     fs.renameSync(transcript + '.tmp', transcript);
     log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
@@ -260,6 +304,8 @@ if (require.main === module) {
       'batch-size': { type: 'string' },
       concurrency: { type: 'string' },
       workers: { type: 'string' },
+      corpus: { type: 'string' },
+      producer: { type: 'string' },
       fresh: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -271,6 +317,8 @@ if (require.main === module) {
     batchSize: num(values['batch-size']),
     concurrency: num(values.concurrency),
     workers: num(values.workers),
+    corpus: values.corpus as BenchCorpus | undefined,
+    producer: values.producer as BenchProducer | undefined,
     fresh: values.fresh,
     print: !values.json,
   }).then(

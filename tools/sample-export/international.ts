@@ -98,6 +98,10 @@ export function enrichProperties(c: EventContext, props: Record<string, unknown>
 
 /** JSON the way Python's json.dumps writes it by default: ", " / ": " separators and ASCII only (\uXXXX). */
 export function asciiEscapedJson(obj: Record<string, unknown>): string {
-  const ascii = (json: string) => json.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return '{' + Object.entries(obj).map(([k, v]) => `${ascii(JSON.stringify(k))}: ${ascii(JSON.stringify(v))}`).join(', ') + '}';
+  return '{' + Object.entries(obj).map(([k, v]) => `${asciiOnly(JSON.stringify(k))}: ${asciiOnly(JSON.stringify(v))}`).join(', ') + '}';
+}
+
+/** JSON text with every non-ASCII character written as a \uXXXX escape (what ensure_ascii producers emit). */
+export function asciiOnly(json: string): string {
+  return json.replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
