@@ -58,6 +58,14 @@ export interface ReceiverOptions {
   now?: () => number;
   /** Print one line per request to stderr (the CLI turns it on). */
   logRequests?: boolean;
+  /** Other APIs served by the same server (server.ts mounts the Query API under /api/query/). */
+  mounts?: MountedApi[];
+}
+
+/** Another API answered on this server for every path under `prefix`. */
+export interface MountedApi {
+  prefix: string;
+  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void>;
 }
 
 export interface MixpanelEvent {
@@ -482,6 +490,8 @@ class Receiver implements MixpanelReceiver {
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://receiver');
     if (url.pathname === '/_receiver/stats' && req.method === 'GET') return sendJson(res, 200, this.stats());
+    const mounted = this.opts.mounts?.find((m) => url.pathname.startsWith(m.prefix));
+    if (mounted) return mounted.handle(req, res, url);
     if (url.pathname !== '/import') {
       req.resume();
       return sendJson(res, 404, errorBody(404, `no such endpoint ${url.pathname}; this receiver implements POST /import`));
