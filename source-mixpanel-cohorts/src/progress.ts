@@ -10,10 +10,10 @@ export function formatCount(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
 
-/** 58 000 → "58 s", 3 720 000 → "1 h 2 min". */
+/** 58 000 → "58 s", 72 000 → "72 s", 600 000 → "10 min", 3 720 000 → "1 h 2 min". */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return ms > 0 && s === 0 ? `${Math.max(1, Math.round(ms))} ms` : `${s} s`;
+  if (s < 120) return ms > 0 && s === 0 ? `${Math.max(1, Math.round(ms))} ms` : `${s} s`;
   const min = Math.round(s / 60);
   if (min < 60) return `${min} min`;
   const h = Math.floor(min / 60);

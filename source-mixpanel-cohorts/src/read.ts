@@ -62,7 +62,7 @@ class RoundRunner {
     const previous = paging ? parseRoundState(states.get(this.holder), this.holder) : undefined;
 
     const listing = await this.client.listCohorts();
-    this.log.info(`Project ${this.settings.auth.projectId}: ${listing.length} cohorts (${listing.filter(isVisible).length} visible).`);
+    this.log.info(`Project ${this.settings.auth.projectId}: ${plural(listing.length, 'cohort')} (${listing.filter(isVisible).length} visible).`);
     const resuming = previous !== undefined && !previous.round_complete;
     const selection = paging && !resuming ? this.selection(listing, previous) : [];
 
@@ -128,7 +128,7 @@ class RoundRunner {
     const members = selected.reduce((n, c) => n + (c.count ?? 0), 0);
     const queries = selected.reduce((n, c) => n + queriesFor(c.count ?? 0, DEFAULT_PAGE_SIZE), 0);
     this.log.info(
-      `Round ${this.round.round_id}: ${refs.length} cohorts, about ${formatCount(members)} members, about ${plural(queries, 'query', 'queries')}; ` +
+      `Round ${this.round.round_id}: ${plural(refs.length, 'cohort')}, about ${formatCount(members)} members, about ${plural(queries, 'query', 'queries')}; ` +
       `at ${formatCount(this.settings.queriesPerHour)} queries/hour that takes about ${formatDuration(this.client.bucket.durationMs(queries))}.`,
     );
     // Cohorts of the previous round that this round does not read: an empty snapshot lets the destination remove them.
