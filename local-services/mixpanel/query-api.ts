@@ -206,7 +206,6 @@ export class QueryApi {
     const page = form.page === undefined ? 0 : Number(form.page);
     const fault = this.takeFault(endpoint, page);
     if (fault) record.fault = fault.type;
-    if (fault?.type === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.type === 'delete_cohort') this.deleteCohort(fault.cohortId);
     if (fault?.type === 'expire_sessions') this.expireSessions();
     if (fault?.type === 'reset') { record.status = -1; req.socket.destroy(); return; }
@@ -235,6 +234,8 @@ export class QueryApi {
     this.peakConcurrent = Math.max(this.peakConcurrent, this.inFlight.get(project)!);
     // Hold the slot until the answer is out, so concurrency is what the client really has in flight.
     res.once('close', () => this.inFlight.set(project, (this.inFlight.get(project) ?? 1) - 1));
+    // A slow query: it holds its concurrency slot while it runs, as on Mixpanel.
+    if (fault?.type === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.type === 'status_error') return answer(200, JSON.stringify({ status: 'error', error: fault.message ?? 'Internal error while running the query, please retry' }));
     if (fault?.type === 'query_error') return fail(400, fault.message ?? 'Invalid query: unable to compute the cohort (injected)');
     try {
