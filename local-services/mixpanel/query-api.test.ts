@@ -109,7 +109,7 @@ describe('local Mixpanel Query API', () => {
     server.query.defineCohort({ id: 1, name: 'A', description: 'd', is_visible: 0, members: ['a', 42] });
     server.query.defineSyntheticCohort({ id: 2, name: 'S', size: 1500, profileAt: syntheticProfile });
     expect(responseProblems('cohorts/list', (await post('cohorts/list')).data)).toEqual([]);
-    for (const form of [{ filter_by_cohort: '{"id":1}' }, { filter_by_cohort: '{"id":2}', output_properties: '["$braze_external_id"]' }]) {
+    for (const form of [{ filter_by_cohort: '{"id":1}' }, { filter_by_cohort: '{"id":2}', output_properties: '["$braze_external_id"]' }] as Array<Record<string, string>>) {
       expect(responseProblems('engage', (await post('engage', form)).data)).toEqual([]);
     }
     // The checker is not blind: a wrongly typed answer is caught.

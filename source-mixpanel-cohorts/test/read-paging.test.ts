@@ -2,7 +2,10 @@
  * read, in process, against the local Mixpanel server over loopback, with a fake clock: paging, snapshots,
  * members without a user id, duplicates, empty cohorts, rounds and resume, the budget and back-off.
  */
-import type { MixpanelServer } from '../../local-services/mixpanel/server';
+import fs from 'fs';
+import path from 'path';
+import { parseStateInput } from '../../connector-kit/state';
+import { applySeed, type MixpanelServer } from '../../local-services/mixpanel/server';
 import { FakeClock, configFor, fullCatalog, profiles, readInProcess, startServer, stateMap } from './support/harness';
 
 let server: MixpanelServer;
@@ -157,6 +160,16 @@ describe('rounds and resume', () => {
     expect(second.error).toBeUndefined();
     const snaps = second.out.records('cohort_snapshots').map((s) => [s.cohort_id, s.cohort_name, s.member_count, s.reason]);
     expect(snaps).toEqual([[2, 'Second', 0, 'deleted'], [3, 'Third', 0, 'deselected'], [1, 'First', 25, null]]);
+  });
+
+  it('the acceptance fixture sample_state.json (mid-round, cohort 101 finished) reads only cohort 102', async () => {
+    server = await startServer();
+    applySeed(server.query, JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'integration_tests', 'seed.json'), 'utf8')));
+    const sample = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'integration_tests', 'sample_state.json'), 'utf8'));
+    const { out, error } = await readInProcess(configFor(server, { cohorts: ['Churn risk', 'Power users'] }), { state: parseStateInput(sample) });
+    expect(error).toBeUndefined();
+    expect(out.records('cohort_snapshots').map((s) => [s.cohort_id, s.member_count])).toEqual([[102, 2]]);
+    expect(out.lastState()).toMatchObject({ round_id: sample[0].stream.stream_state.round_id, finished: [101, 102], round_complete: true });
   });
 
   it('a state this source did not write is refused with a clear message', async () => {
