@@ -1,6 +1,7 @@
 # One build, one image per connector. Pick the connector with the build target:
 #   docker build --target source-braze-currents -t braze-currents-mixpanel/source-braze-currents:0.1.0 .
 #   docker build --target destination-mixpanel  -t braze-currents-mixpanel/destination-mixpanel:0.1.0 .
+#   docker build --target source-mixpanel-cohorts -t braze-currents-mixpanel/source-mixpanel-cohorts:0.1.0 .
 # Each image runs the Airbyte verbs: `docker run --rm IMAGE spec`, `... check --config /secrets/config.json`.
 # Labels and AIRBYTE_ENTRYPOINT must match <connector>/metadata.yaml (integration_tests/dockerfile.test.ts checks).
 
@@ -11,6 +12,8 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY connector-kit ./connector-kit
 COPY source-braze-currents ./source-braze-currents
 COPY destination-mixpanel ./destination-mixpanel
+COPY source-mixpanel-cohorts ./source-mixpanel-cohorts
+COPY destination-braze ./destination-braze
 COPY sync ./sync
 COPY tools ./tools
 COPY bench ./bench
@@ -39,6 +42,13 @@ FROM runtime AS source-braze-currents
 ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/bin/source-braze-currents"
 ENTRYPOINT ["node", "/airbyte/integration_code/bin/source-braze-currents"]
 LABEL io.airbyte.name=braze-currents-mixpanel/source-braze-currents
+LABEL io.airbyte.version=0.1.0
+
+# --- the Mixpanel cohorts source image (its spec.json is compiled into dist/) ---------------------------------
+FROM runtime AS source-mixpanel-cohorts
+ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/bin/source-mixpanel-cohorts"
+ENTRYPOINT ["node", "/airbyte/integration_code/bin/source-mixpanel-cohorts"]
+LABEL io.airbyte.name=braze-currents-mixpanel/source-mixpanel-cohorts
 LABEL io.airbyte.version=0.1.0
 
 # --- the destination image (last stage: the default of a plain `docker build`) -------------------------------

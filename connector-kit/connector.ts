@@ -25,6 +25,11 @@ export interface ConnectorInfo {
   spec(): ConnectorSpecification;
   /** Returns FAILED with a message that says what to fix for user/config problems; throws only on crashes. */
   check(config: JsonObject, log: Logger): Promise<AirbyteConnectionStatus>;
+  /**
+   * Optional: rewrites the raw config before it is validated against spec(), for input forms the spec (which the
+   * Airbyte UI renders) cannot declare, e.g. integers in a list the UI shows as strings.
+   */
+  normalizeConfig?(raw: unknown): unknown;
 }
 
 /** Per-stream input state: stream name → the `stream_state` blob the source emitted last time. */

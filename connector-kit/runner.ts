@@ -79,7 +79,8 @@ function reportFailure(session: Session, err: unknown): void {
 
 /** Reads and validates --config, installing the redactor before anything from it can be printed. */
 function loadConfig(info: ConnectorInfo, args: ParsedArgs, session: Session, why: string): JsonObject {
-  const raw = readJsonFile(requireFlag(args, 'config', why), 'config');
+  const read = readJsonFile(requireFlag(args, 'config', why), 'config');
+  const raw = info.normalizeConfig ? info.normalizeConfig(read) : read;
   const spec = info.spec().connectionSpecification;
   session.setSecrets(collectSecrets(spec, raw));
   return validateConfig(spec, raw);

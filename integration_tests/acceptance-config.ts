@@ -11,6 +11,8 @@ export interface AcceptanceTest {
   configured_catalog_path?: string;
   expect_records?: { path: string; exact_order?: boolean; extra_fields?: boolean; extra_records?: boolean };
   future_state?: { future_state_path: string };
+  /** full_refresh: per stream, fields that may differ between two reads (CAT's ignored_fields). */
+  ignored_fields?: Record<string, Array<{ name: string; bypass_reason?: string }>>;
 }
 
 export interface AcceptanceConfig {

@@ -11,11 +11,13 @@ import os from 'os';
 import path from 'path';
 import { REPO_ROOT } from '../test-support/run-cli';
 import { defaultCataloguePath, generateSampleExport } from '../tools/sample-export';
+import { applySeed, startMixpanelServer } from '../local-services/mixpanel/server';
 
 export { REPO_ROOT };
 export const SOURCE_DIR = path.join(REPO_ROOT, 'source-braze-currents');
 export const DESTINATION_DIR = path.join(REPO_ROOT, 'destination-mixpanel');
 export const SOURCE_FIXTURES = path.join(SOURCE_DIR, 'integration_tests');
+export const COHORT_SOURCE_FIXTURES = path.join(REPO_ROOT, 'source-mixpanel-cohorts', 'integration_tests');
 export const DESTINATION_FIXTURES = path.join(DESTINATION_DIR, 'integration_tests');
 
 /** The generated export behind the source fixtures. Changing any of it means regenerating the fixtures (README). */
@@ -42,6 +44,8 @@ export function tempDir(label: string): string {
 
 export interface SourceWorkspace {
   dir: string;
+  /** Stops what the workspace started (e.g. a local server); removes nothing. */
+  close?(): Promise<void>;
   exportDir: string;
   /** sample_config.json with storage.path resolved into `dir`. */
   config: string;
@@ -79,6 +83,23 @@ function withLocalPath(config: any, base: string): any {
     return { ...config, storage: { ...config.storage, path: path.join(base, config.storage.path) } };
   }
   return config;
+}
+
+/**
+ * The cohort source's fixtures: the local Mixpanel server seeded with integration_tests/seed.json on a free
+ * port, and fixture configs rewritten to point api_host at it.
+ */
+export async function cohortSourceWorkspace(): Promise<SourceWorkspace> {
+  const server = await startMixpanelServer();
+  applySeed(server.query, readJson(path.join(COHORT_SOURCE_FIXTURES, 'seed.json')));
+  const dir = tempDir('cohort-source');
+  const file = (name: string, value: unknown) => {
+    const target = path.join(dir, name);
+    fs.writeFileSync(target, JSON.stringify(value, null, 2));
+    return target;
+  };
+  const materialiseConfig = (fixture: string) => file(`config-${path.basename(fixture)}`, { ...readJson<Record<string, unknown>>(fixture), api_host: server.url });
+  return { dir, exportDir: dir, config: materialiseConfig(path.join(COHORT_SOURCE_FIXTURES, 'sample_config.json')), materialiseConfig, file, close: () => server.close() };
 }
 
 /** A destination fixture config aimed at the local receiver. */

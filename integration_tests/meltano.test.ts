@@ -16,6 +16,7 @@ const meltano = yaml.load(fs.readFileSync(path.join(REPO_ROOT, 'meltano.yml'), '
 const PLUGINS = [
   { type: 'extractors', name: 'tap-braze-currents', connector: 'source-braze-currents', capabilities: ['catalog', 'discover', 'state', 'about', 'test'] },
   { type: 'loaders', name: 'target-mixpanel', connector: 'destination-mixpanel', capabilities: ['about'] },
+  { type: 'extractors', name: 'tap-mixpanel-cohorts', connector: 'source-mixpanel-cohorts', capabilities: ['catalog', 'discover', 'state', 'about', 'test'] },
 ];
 
 /** The Meltano kind a spec property calls for. */

@@ -47,6 +47,7 @@ const METADATA_SCHEMA = {
 const CONNECTORS = [
   { connector: 'source-braze-currents', singer: 'tap-braze-currents', type: 'source', subtype: 'file' },
   { connector: 'destination-mixpanel', singer: 'target-mixpanel', type: 'destination', subtype: 'api' },
+  { connector: 'source-mixpanel-cohorts', singer: 'tap-mixpanel-cohorts', type: 'source', subtype: 'api' },
 ];
 const load = (connector: string) => yaml.load(fs.readFileSync(path.join(REPO_ROOT, connector, 'metadata.yaml'), 'utf8')) as any;
 
@@ -90,4 +91,8 @@ it('metadata.yaml: definitionIds differ between the connectors', () => {
 
 it('metadata.yaml: the destination may reach exactly Mixpanel\'s regional hosts (and the api_host override)', () => {
   expect(load('destination-mixpanel').data.allowedHosts.hosts).toEqual(['api.mixpanel.com', 'api-eu.mixpanel.com', 'api-in.mixpanel.com', '${api_host}']);
+});
+
+it('metadata.yaml: the cohort source may reach exactly Mixpanel\'s regional Query API hosts (and the api_host override)', () => {
+  expect(load('source-mixpanel-cohorts').data.allowedHosts.hosts).toEqual(['mixpanel.com', 'eu.mixpanel.com', 'in.mixpanel.com', '${api_host}']);
 });

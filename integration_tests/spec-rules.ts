@@ -174,7 +174,7 @@ export function exampleProblems(spec: Schema): string[] {
       if (typeof schema.pattern === 'string' && typeof v === 'string' && !new RegExp(schema.pattern).test(v)) problems.push(`${path}: ${JSON.stringify(v)} does not match its pattern`);
       if (Array.isArray(schema.enum) && !schema.enum.includes(v)) problems.push(`${path}: ${JSON.stringify(v)} is not one of its enum values`);
       const t = typesOf(schema);
-      const actual = Number.isInteger(v) ? ['integer', 'number'] : typeof v === 'number' ? ['number'] : [typeof v];
+      const actual = Number.isInteger(v) ? ['integer', 'number'] : typeof v === 'number' ? ['number'] : Array.isArray(v) ? ['array'] : v === null ? ['null'] : [typeof v];
       if (t.length && !t.some((x) => actual.includes(x))) problems.push(`${path}: ${JSON.stringify(v)} is not of type ${t.join('|')}`);
     }
   });

@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAirbyteOutput, protocolYamlAvailable } from '../test-support/protocol-validator';
 import { runCli } from '../test-support/run-cli';
-import { DESTINATION_FIXTURES, REPO_ROOT, SOURCE_FIXTURES, readJson } from './fixtures';
+import { COHORT_SOURCE_FIXTURES, DESTINATION_FIXTURES, REPO_ROOT, SOURCE_FIXTURES, readJson } from './fixtures';
 import { connectionSpecificationProblems, datePatternProblems, exampleProblems, forbiddenKeywordProblems, oneOfProblems, orderAndGroupProblems, secretProblems, typeShapeProblems } from './spec-rules';
 
 const compile = (schema: object) => {
@@ -20,6 +20,7 @@ const compile = (schema: object) => {
 const CONNECTORS = [
   { name: 'source-braze-currents', fixtures: SOURCE_FIXTURES },
   { name: 'destination-mixpanel', fixtures: DESTINATION_FIXTURES },
+  { name: 'source-mixpanel-cohorts', fixtures: COHORT_SOURCE_FIXTURES },
 ];
 
 describe.each(CONNECTORS)('spec: $name', ({ name, fixtures }) => {
@@ -121,10 +122,11 @@ describe('spec rules catch broken specs', () => {
       '/properties/a: format date-time needs a pattern (and pattern_descriptor)',
       '/properties/b: pattern .* accepts text that is not a date',
     ]);
-    expect(exampleProblems(object({ a: { type: 'string', pattern: '^[0-9]+$', examples: ['abc'] }, b: { type: 'integer', default: '5' }, c: { type: 'string', enum: ['x'], default: 'y' } }))).toEqual([
+    expect(exampleProblems(object({ a: { type: 'string', pattern: '^[0-9]+$', examples: ['abc'] }, b: { type: 'integer', default: '5' }, c: { type: 'string', enum: ['x'], default: 'y' }, d: { type: 'array', items: { type: 'string' }, default: [], examples: [['x'], 'y'] } }))).toEqual([
       '/properties/a: "abc" does not match its pattern',
       '/properties/b: "5" is not of type integer',
       '/properties/c: "y" is not one of its enum values',
+      '/properties/d: "y" is not of type array',
     ]);
   });
 });

@@ -65,6 +65,14 @@ export interface ReceiverOptions {
   keepBodies?: boolean;
   /** With `rateLimit`: send `Retry-After` (seconds until the request would fit) on those 429s. Mixpanel documents none. */
   rateLimitRetryAfter?: boolean;
+  /** Other APIs served by the same server (server.ts mounts the Query API under /api/query/). */
+  mounts?: MountedApi[];
+}
+
+/** Another API answered on this server for every path under `prefix`. */
+export interface MountedApi {
+  prefix: string;
+  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void>;
 }
 
 export interface MixpanelEvent {
@@ -497,6 +505,8 @@ class Receiver implements MixpanelReceiver {
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://receiver');
     if (url.pathname === '/_receiver/stats' && req.method === 'GET') return sendJson(res, 200, this.stats());
+    const mounted = this.opts.mounts?.find((m) => url.pathname.startsWith(m.prefix));
+    if (mounted) return mounted.handle(req, res, url);
     if (url.pathname !== '/import') {
       req.resume();
       return sendJson(res, 404, errorBody(404, `no such endpoint ${url.pathname}; this receiver implements POST /import`));
