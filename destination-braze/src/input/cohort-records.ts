@@ -53,11 +53,22 @@ export function readCohortRecord(stream: string, data: JsonObject): CohortRecord
     case 'cohorts': {
       const cohortId = cohortIdOf(data.id);
       if (cohortId === undefined) return reject('missing_cohort_id', 'cohorts record without an integer id');
-      return { kind: 'cohort', cohortId, name: text(data.name), createdAt: text(data.created) };
+      return { kind: 'cohort', cohortId, name: text(data.name), createdAt: isoTime(data.created) };
     }
     default:
       return reject('not_a_cohort_stream', `records of stream "${stream}" are not Mixpanel cohort records (expected ${COHORT_STREAMS.join(', ')})`);
   }
+}
+
+/**
+ * Mixpanel lists cohorts with `created` as "2024-01-02 03:04:05" (UTC); the partner API wants ISO-8601.
+ * Undefined when the value is no recognisable time (the delivery layer then uses the sync's start).
+ */
+export function isoTime(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const spaced = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
+  const ms = Date.parse(spaced);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 /**
