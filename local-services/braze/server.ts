@@ -32,6 +32,8 @@ export interface LocalBrazeOptions {
   attributes?: Record<string, Record<string, AttributeValue>>;
   /** Every external id counts as existing (benchmarks: nothing to seed). */
   anyExternalIdExists?: boolean;
+  /** Benchmarks: every external id exists, writes are checked and counted but no user is kept (flat memory). */
+  countOnly?: boolean;
   /** Values kept per array attribute, 25–500 (default 500), and per-attribute overrides. */
   arrayMaxLength?: number;
   arrayMaxLengthByAttribute?: Record<string, number>;
@@ -318,6 +320,7 @@ const USAGE = `usage: node dist/local-services/braze/server.js [options]
   --users a,b,c                existing users (external ids)
   --users-file F               existing users, one external id per line
   --any-user-exists            every external id counts as an existing user
+  --count-only                 benchmarks: check and count writes, keep no users
   --array-max-length N         values kept per array attribute, 25–500 (default 500)
   --partner-name N --partner-api-key K --client-secret S   partner cohort import credentials
   --rate-limit N --rate-window-ms M                         /users/track budget (default 3000 per 3000 ms)
@@ -344,6 +347,7 @@ function parseArgs(argv: string[]): LocalBrazeOptions {
       case '--users': users.push(...value().split(',').filter(Boolean)); break;
       case '--users-file': users.push(...fs.readFileSync(value(), 'utf8').split(/\r?\n/).filter(Boolean)); break;
       case '--any-user-exists': opts.anyExternalIdExists = true; break;
+      case '--count-only': opts.countOnly = true; break;
       case '--array-max-length': opts.arrayMaxLength = Number(value()); break;
       case '--partner-name': partner.partnerName = value(); break;
       case '--partner-api-key': partner.partnerApiKey = value(); break;

@@ -24,6 +24,11 @@ export interface UserStoreOptions {
    * "created by a request"). For benchmarks: no need to seed a million users.
    */
   anyExternalIdExists?: boolean;
+  /**
+   * Benchmarks: every external id exists and writes are checked and applied to a scratch copy that is not
+   * kept, so memory stays flat however many users are written.
+   */
+  countOnly?: boolean;
 }
 
 /** An array operation on one attribute of one user: `{ "add": [...], "remove": [...] }`. */
@@ -45,6 +50,7 @@ export class UserStore {
   private readonly arrayMaxLength: number;
   private readonly overrides: Record<string, number>;
   private readonly anyExists: boolean;
+  private readonly countOnly: boolean;
 
   constructor(options: UserStoreOptions = {}) {
     this.arrayMaxLength = checkArrayMaxLength(options.arrayMaxLength ?? MAX_ARRAY_MAX_LENGTH, 'arrayMaxLength');
@@ -52,7 +58,8 @@ export class UserStore {
     for (const [name, n] of Object.entries(options.arrayMaxLengthByAttribute ?? {})) {
       this.overrides[name] = checkArrayMaxLength(n, `arrayMaxLengthByAttribute.${name}`);
     }
-    this.anyExists = options.anyExternalIdExists ?? false;
+    this.countOnly = options.countOnly ?? false;
+    this.anyExists = this.countOnly || (options.anyExternalIdExists ?? false);
   }
 
   /** Adds existing users (as if created in Braze before), with optional initial attribute values. */
@@ -71,6 +78,7 @@ export class UserStore {
   /** The user's attributes, creating the user when needed; `byRequest` marks a creation Braze would have billed. */
   attributesFor(externalId: string, byRequest: boolean): Map<string, AttributeValue> {
     let user = this.users.get(externalId);
+    if (!user && this.countOnly) return new Map();
     if (!user) {
       user = new Map();
       this.users.set(externalId, user);

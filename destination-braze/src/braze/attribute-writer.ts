@@ -24,16 +24,18 @@ interface UserObject {
 
 export class AttributeWriter extends ReleasingWriter implements MembershipWriter {
   private buffer = new Map<string, UserObject>();
+  private readonly attributeKey: string;
 
   constructor(
     private readonly sender: RequestSender,
     private readonly pool: InFlightPool,
-    private readonly attributeName: string,
+    attributeName: string,
     private readonly onOutcome: OutcomeListener,
     private readonly log: Logger,
     release: () => void,
   ) {
     super(release);
+    this.attributeKey = JSON.stringify(attributeName);
   }
 
   async beginCohort(_cohort: CohortRef): Promise<void> {
@@ -69,7 +71,7 @@ export class AttributeWriter extends ReleasingWriter implements MembershipWriter
   }
 
   private async send(objects: UserObject[], signal: AbortSignal): Promise<void> {
-    const body = JSON.stringify({ attributes: objects.map((o) => this.attributeObject(o)) });
+    const body = `{"attributes":[${objects.map((o) => this.attributeObject(o)).join(',')}]}`;
     const answer = await this.sender.send(TRACK_PATH, body, true, `a /users/track request of ${objects.length} objects`, signal);
     const stop = stopError(answer, 'users.track', this.sender.host, TRACK_PATH);
     if (stop) throw stop;
@@ -80,11 +82,12 @@ export class AttributeWriter extends ReleasingWriter implements MembershipWriter
     objects.forEach((object, index) => object.changes.report(this.onOutcome, verdict.allRejected ?? verdict.rejectedObjects.get(index)));
   }
 
-  private attributeObject(object: UserObject): Record<string, unknown> {
-    const operation: { add?: string[]; remove?: string[] } = {};
+  /** One attribute object as JSON text (built directly: this runs for every user written). */
+  private attributeObject(object: UserObject): string {
     const { add, remove } = object.changes;
-    if (add.size > 0) operation.add = [...add.keys()];
-    if (remove.size > 0) operation.remove = [...remove.keys()];
-    return { external_id: object.userId, [this.attributeName]: operation, _update_existing_only: true };
+    const ops: string[] = [];
+    if (add.size > 0) ops.push(`"add":${JSON.stringify([...add.keys()])}`);
+    if (remove.size > 0) ops.push(`"remove":${JSON.stringify([...remove.keys()])}`);
+    return `{"external_id":${JSON.stringify(object.userId)},${this.attributeKey}:{${ops.join(',')}},"_update_existing_only":true}`;
   }
 }

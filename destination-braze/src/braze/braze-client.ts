@@ -31,18 +31,23 @@ export interface BrazeClientOptions {
 export class BrazeClient {
   private readonly http: AxiosInstance;
   private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly headers: { plain: Record<string, string>; withKey: Record<string, string> };
 
   constructor(private readonly options: BrazeClientOptions) {
     this.agents = {
       http: new http.Agent({ keepAlive: true, maxSockets: options.maxSockets }),
       https: new https.Agent({ keepAlive: true, maxSockets: options.maxSockets }),
     };
+    const plain = { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': options.userAgent };
+    this.headers = { plain, withKey: options.apiKey === undefined ? plain : { ...plain, Authorization: `Bearer ${options.apiKey}` } };
     this.http = axios.create({
       httpAgent: this.agents.http,
       httpsAgent: this.agents.https,
       timeout: options.timeoutMs,
       validateStatus: () => true,
       responseType: 'text',
+      // Bodies arrive serialised; axios would otherwise parse and re-stringify every JSON string it sends.
+      transformRequest: [(data: unknown) => data],
       transformResponse: [(data: unknown) => data],
       maxContentLength: 4 * 1024 * 1024,
       maxRedirects: 0,
@@ -61,8 +66,7 @@ export class BrazeClient {
 
   /** POSTs a JSON body (already serialised, so retries reuse it) to `path` below the REST endpoint. */
   async post(path: string, body: string, withApiKey: boolean, signal?: AbortSignal): Promise<BrazeReply> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': this.options.userAgent };
-    if (withApiKey && this.options.apiKey !== undefined) headers.Authorization = `Bearer ${this.options.apiKey}`;
+    const headers = withApiKey ? this.headers.withKey : this.headers.plain;
     try {
       const res = await this.http.post(this.options.restEndpoint + path, body, { headers, signal });
       return { kind: 'http', status: res.status, body: parseJson(res.data), rateLimit: rateLimitOf(res.headers as Record<string, unknown>) };

@@ -3,6 +3,7 @@
  * the caller). The first failure stops everything: in-flight requests are aborted, queued ones dropped, and
  * every later call throws that failure, so no outcome is reported after a stop.
  */
+import { setMaxListeners } from 'events';
 import { Aborted } from './request-sender';
 
 export type Task = (signal: AbortSignal) => Promise<void>;
@@ -14,7 +15,10 @@ export class InFlightPool {
   private wakeups: Array<() => void> = [];
   private failure: Error | undefined;
 
-  constructor(private readonly concurrency: number) {}
+  constructor(private readonly concurrency: number) {
+    // Each running request listens on the signal (axios, and a back-off sleep): more than Node's default 10.
+    setMaxListeners(4 * concurrency + 16, this.abort.signal);
+  }
 
   get signal(): AbortSignal {
     return this.abort.signal;
