@@ -153,6 +153,29 @@ describe('local Braze /users/track', () => {
     expect(record.status).toBe(201);
   });
 
+  test('per-attribute array limits; count-only mode checks and counts writes but keeps no user', async () => {
+    const limited = await startLocalBraze({ users: ['u1'], arrayMaxLengthByAttribute: { small: 25 } });
+    try {
+      const values = Array.from({ length: 40 }, (_, i) => `v${i}`);
+      await track(limited, [{ external_id: 'u1', small: { add: values }, big: { add: values } }]);
+      expect(limited.users.array('u1', 'small')).toEqual(values.slice(15));
+      expect(limited.users.array('u1', 'big')).toEqual(values);
+    } finally {
+      await limited.close();
+    }
+    const counting = await startLocalBraze({ countOnly: true, recordBodies: false });
+    try {
+      const reply = await track(counting, [add('anyone', 'A'), add('x'.repeat(3), 'y'.repeat(256))]);
+      expect(reply.body.attributes_processed).toBe(1);
+      expect(reply.body.errors).toHaveLength(1);
+      expect(counting.stats()).toMatchObject({ attributeObjectsApplied: 1, dataPoints: 1, usersCreated: 0 });
+      expect(counting.users.externalIds()).toEqual([]);
+      expect(counting.requests()[0].body).toBeUndefined();
+    } finally {
+      await counting.close();
+    }
+  });
+
   test('array max length is checked to lie in 25–500', async () => {
     await expect(startLocalBraze({ arrayMaxLength: 10 })).rejects.toThrow(/25 to 500/);
   });

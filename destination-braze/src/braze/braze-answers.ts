@@ -50,6 +50,9 @@ export function stopError(answer: Answer, channel: Channel, host: string, path: 
   if (status === 403) {
     return configError(`${braze}: Braze refused the request for this workspace (its account may be inactive or its plan may not allow this endpoint). The key may also lack the users.track permission.`);
   }
+  if (status === 404 && channel === 'partner') {
+    return configError(`${braze} for ${path} at ${host}: Braze has no partner cohort API there. Check partner_name (the partner's name Braze issued the partner key for) and rest_endpoint (without a path).`);
+  }
   if (status === 404) {
     return configError(`${braze} for ${path} at ${host}: that is not a Braze REST endpoint. rest_endpoint must be the workspace's REST endpoint without a path, e.g. https://rest.iad-01.braze.com.`);
   }

@@ -55,7 +55,7 @@ export class RequestSender {
       const why = describeRetry(reply);
       if (Date.now() - started + delay > this.policy.maxRetryMs) {
         throw transientError(
-          `Braze did not accept ${what} within the retry budget of ${Math.round(this.policy.maxRetryMs / 1000)} s ` +
+          `Braze did not accept ${what} within the retry budget of ${this.policy.maxRetryMs / 1000} s ` +
             `(${attempt} attempts; last: ${why}). Changes already acknowledged are safe; a re-run sends the rest.`,
         );
       }
