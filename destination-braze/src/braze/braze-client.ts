@@ -102,7 +102,8 @@ function rateLimitOf(headers: Record<string, unknown>): RateLimitInfo {
   return {
     limit: headerNumber(headers, 'x-ratelimit-limit'),
     remaining: headerNumber(headers, 'x-ratelimit-remaining'),
-    resetAtMs: reset === undefined ? undefined : reset * 1000,
+    // Braze documents epoch seconds; a small number can only be seconds from now (read it so rather than wait forever or not at all).
+    resetAtMs: reset === undefined ? undefined : reset < 1e9 ? Date.now() + reset * 1000 : reset * 1000,
   };
 }
 

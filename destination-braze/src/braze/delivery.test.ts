@@ -118,6 +118,15 @@ describe('attribute mode writer', () => {
     expect(second.receivedAt).toBeGreaterThanOrEqual(reset * 1000);
   });
 
+  test('429 whose X-RateLimit-Reset is a small number is read as seconds from now', async () => {
+    const c = cohort(1, 'C');
+    server.injectFaults([{ type: 'status', status: 429, headers: { 'X-RateLimit-Reset': '1' } }]);
+    const { outcomes } = await run(optionsFor(server), [c], [change(c, 'user-1')]);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'written' })]);
+    const [first, second] = tracked(server);
+    expect(second.receivedAt - first.answeredAt!).toBeGreaterThanOrEqual(900);
+  });
+
   test('a real request budget: every change arrives, requests wait for the window instead of failing', async () => {
     server.setRateLimit(2, 1000);
     const c = cohort(1, 'C');
