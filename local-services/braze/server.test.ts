@@ -103,7 +103,9 @@ describe('local Braze /users/track', () => {
     expect((await post(server, '/users/track', { attributes: {} })).status).toBe(400);
     expect((await post(server, '/users/track', {})).status).toBe(400);
     expect((await post(server, '/users/track', { attributes: [add('u1', 'A')] }, DEFAULT_API_KEY, 'text/plain')).status).toBe(400);
-    expect((await post(server, '/users/nope', {})).status).toBe(404);
+    const missing = await post(server, '/users/nope', {});
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-ratelimit-limit')).toBe('3000');
   });
 
   test('every reply carries X-RateLimit-*; over the budget the answer is 429 until the window resets (controlled clock)', async () => {

@@ -59,6 +59,7 @@ export interface RequestRecord {
   headers: Record<string, string | string[] | undefined>;
   /** The decoded JSON body (partner_api_key and client_secret masked); undefined if not JSON or not recorded. */
   body?: unknown;
+  /** 0 when the connection was reset (no answer). */
   status: number;
   /** The answer's body; undefined for a reset. */
   response?: unknown;
@@ -175,11 +176,11 @@ class Server implements LocalBraze {
     const partner = PartnerCohorts.route(path);
     if (path !== '/users/track' && !partner) {
       req.resume();
-      return sendJson(res, 404, { message: `Not Found: ${path} is not an endpoint of this server (POST /users/track, /partners/<name>/cohorts[/users])` });
+      return sendJson(res, 404, { message: `Not Found: ${path} is not an endpoint of this server (POST /users/track, /partners/<name>/cohorts[/users])` }, this.trackLimit.peek());
     }
     if (req.method !== 'POST') {
       req.resume();
-      return sendJson(res, 405, { message: `${path} accepts POST only` }, { Allow: 'POST' });
+      return sendJson(res, 405, { message: `${path} accepts POST only` }, { ...this.trackLimit.peek(), Allow: 'POST' });
     }
     const { body: raw } = await readBody(req, MAX_BODY_BYTES);
     const headers = { ...req.headers };
