@@ -311,11 +311,24 @@ export class CohortWritePipeline {
     }
   }
 
+  private cycles = { count: 0, ms: 0, storeMs: 0, brazeMs: 0 };
+
   private async runCycle(batch: Batch): Promise<void> {
+    const started = Date.now();
+    this.cycles.count++;
+    try {
+      await this.runCycleSteps(batch);
+    } finally {
+      this.cycles.ms += Date.now() - started;
+    }
+  }
+
+  private async runCycleSteps(batch: Batch): Promise<void> {
     const cycleRejected = new Map<CohortDiff, string[]>();
     this.currentRejections = cycleRejected;
     // 1. Write-ahead.
     const chunks: Array<{ diff: CohortDiff; chunk: string }> = [];
+    let mark = Date.now();
     await Promise.all([...batch.touched].map(async (diff) => {
       const pending = diff.takePending();
       if (!pending) return;
@@ -323,9 +336,12 @@ export class CohortWritePipeline {
       await this.deps.store.writeProgress(diff.cohortId, chunk, { kind: 'progress', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, received: pending.received }, linesOf(pending.ids));
       chunks.push({ diff, chunk });
     }));
+    this.cycles.storeMs += Date.now() - mark;
+    mark = Date.now();
     // 2. Changes.
     for (const change of batch.changes) {
-      await this.begin(change.cohort);
+      const beginning = this.begin(change.cohort);
+      if (beginning) await beginning;
       await this.writer.enqueue(change);
     }
     const completing = batch.completions.map((c) => ({ ...c, removable: this.removalsAllowed(c) }));
@@ -336,11 +352,14 @@ export class CohortWritePipeline {
       for (const removal of c.diff.removals()) await this.writer.enqueue({ cohort: ref, userId: removal.userId, op: 'remove', value: removal.value, interval: -1 } as TrackedChange);
     }
     await this.writer.flush();
+    this.cycles.brazeMs += Date.now() - mark;
+    mark = Date.now();
     // 3. Done markers.
     await Promise.all(chunks.map(({ diff, chunk }) =>
       this.deps.store.markDone(diff.cohortId, chunk, { kind: 'done', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId }, linesOf(cycleRejected.get(diff) ?? []))));
     // 4. Completed snapshots.
     for (const c of completing) await this.complete(c.diff, c.removable, c.memberCount);
+    this.cycles.storeMs += Date.now() - mark;
     // 5. States.
     for (const { state, interval } of batch.states) {
       const counts = this.intervals.get(interval) ?? { received: 0, rejected: 0 };
@@ -351,10 +370,11 @@ export class CohortWritePipeline {
 
   private currentRejections = new Map<CohortDiff, string[]>();
 
-  private async begin(cohort: CohortRef): Promise<void> {
-    if (this.begun.get(cohort.cohortId) === cohort.value) return;
+  /** beginCohort once per cohort (and value) per sync; undefined when already done (no await per change). */
+  private begin(cohort: CohortRef): Promise<void> | undefined {
+    if (this.begun.get(cohort.cohortId) === cohort.value) return undefined;
     this.begun.set(cohort.cohortId, cohort.value);
-    await this.writer.beginCohort(cohort);
+    return this.writer.beginCohort(cohort);
   }
 
   /** Whether a completed snapshot may remove anyone; says why not otherwise. */
@@ -381,14 +401,13 @@ export class CohortWritePipeline {
       if (diff.storeProblems.length) await this.deps.store.deleteProgress(stored.filter((k) => k.includes(`/${this.runId}-`)));
       return;
     }
-    const { lines, count } = diff.snapshotLines();
     await this.deps.store.commitSnapshot(
       { kind: 'snapshot', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, member_count: memberCount, committed_at: new Date().toISOString() },
-      lines,
+      diff.snapshotBlocks(),
     );
     await this.deps.store.deleteProgress(stored);
     if (this.diffs.get(diff.cohortId) === diff) this.diffs.delete(diff.cohortId);
-    this.log.debug(`Cohort ${diff.cohortId}: snapshot recorded (${count} Braze users).`);
+    this.log.debug(`Cohort ${diff.cohortId}: snapshot recorded.`);
     if (this.settings.mode === 'attribute') this.noteCohortCount();
   }
 
@@ -447,6 +466,7 @@ export class CohortWritePipeline {
 
   private async report(complete: boolean): Promise<LedgerSummary> {
     const summary = this.ledger.summary();
+    this.log.debug(`${this.cycles.count} write cycles, ${this.cycles.ms} ms in them (store ${this.cycles.storeMs} ms, Braze ${this.cycles.brazeMs} ms).`);
     const lines = summaryTable(summary);
     if (!complete) lines[0] += ' (sync stopped early: a re-run resumes from the last echoed state)';
     for (const line of lines) this.log.info(line);

@@ -145,10 +145,11 @@ export class CohortDiff {
   }
 
   /**
-   * The completed snapshot's members as sorted lines: old members seen again, plus new members whose add was
-   * not rejected, plus users whose removal was rejected (so it is retried). Merges two sorted runs.
+   * The completed snapshot's members as sorted lines, in blocks of about 1 MB (each compressed as it comes, so
+   * a million-member snapshot is never held uncompressed twice): old members seen again, plus new members
+   * whose add was not rejected, plus users whose removal was rejected (so it is retried). Merges two sorted runs.
    */
-  snapshotLines(): { lines: Buffer; count: number } {
+  *snapshotBlocks(blockBytes = 1 << 20): Generator<Buffer> {
     const old = this.old;
     for (const userId of this.rejectedRemovals) this.added.add(userId);
     if (old && !this.oldSorted) {
@@ -157,11 +158,7 @@ export class CohortDiff {
     const useOld = old && this.oldSorted ? old : undefined;
     const order = this.added.sortedIndexes();
     const keepAdded = (j: number) => this.rejectedAdds.size === 0 || !this.rejectedAdds.has(this.added.get(j));
-    let bytes = 0;
-    let count = 0;
-    if (useOld) for (let i = 0; i < useOld.size; i++) if (this.seenOld!.get(i)) { bytes += useOld.lineLength(i); count++; }
-    for (const j of order) if (keepAdded(j)) { bytes += this.added.lineLength(j); count++; }
-    const out = Buffer.allocUnsafe(bytes);
+    let out = Buffer.allocUnsafe(blockBytes);
     let at = 0;
     let i = 0;
     let k = 0;
@@ -178,7 +175,14 @@ export class CohortDiff {
       const b = nextAdded();
       if (a < 0 && b < 0) break;
       // An id is never both an old member and an added one (added holds only ids not in old).
-      if (b < 0 || (a >= 0 && useOld!.compareWith(a, this.added, b) < 0)) {
+      const fromOld = b < 0 || (a >= 0 && useOld!.compareWith(a, this.added, b) < 0);
+      const length = fromOld ? useOld!.lineLength(a) : this.added.lineLength(b);
+      if (at + length > out.length) {
+        yield out.subarray(0, at);
+        out = Buffer.allocUnsafe(Math.max(blockBytes, length));
+        at = 0;
+      }
+      if (fromOld) {
         at = useOld!.copyLine(a, out, at);
         i++;
       } else {
@@ -186,6 +190,6 @@ export class CohortDiff {
         k++;
       }
     }
-    return { lines: out.subarray(0, at), count };
+    if (at > 0) yield out.subarray(0, at);
   }
 }

@@ -2,9 +2,9 @@
  * The membership store (DESIGN §10.4), per cohort under `cohorts/<cohort id>/`:
  * - `snapshot.ids.gz`: the last complete snapshot written to Braze (sorted user ids, with the cohort value and
  *   snapshot id in its header). Replaced whole by one atomic put when a new snapshot completes.
- * - `progress/<chunk>.ids.gz`: members of a snapshot in progress, written BEFORE their changes go to Braze
+ * - `progress/<chunk>.ids`: members of a snapshot in progress, written BEFORE their changes go to Braze
  *   (a write-ahead record: these users may hold the value in Braze from now on);
- * - `progress/<chunk>.done.gz`: written once Braze answered every change of that chunk and before the STATEs
+ * - `progress/<chunk>.done`: written once Braze answered every change of that chunk and before the STATEs
  *   after it are echoed; its body lists the users whose add Braze rejected.
  * A chunk with its done marker is "seen and written"; one without is only "may hold the value" (a kill came
  * in between), which makes those users candidates for removal until a later snapshot sees them again.
@@ -94,39 +94,39 @@ export class MembershipStore {
       }
     }
     const doneByChunk = new Map<string, IdSet>();
-    for (const key of result.progressKeys.filter((k) => k.endsWith('.done.gz'))) {
+    for (const key of result.progressKeys.filter((k) => k.endsWith('.done'))) {
       const file = await this.readChunkFile<DoneHeader>(key, result);
-      if (file) doneByChunk.set(key.slice(0, -'.done.gz'.length), file.ids);
+      if (file) doneByChunk.set(key.slice(0, -'.done'.length), file.ids);
     }
-    for (const key of result.progressKeys.filter((k) => k.endsWith('.ids.gz'))) {
+    for (const key of result.progressKeys.filter((k) => k.endsWith('.ids'))) {
       const file = await this.readChunkFile<ProgressHeader>(key, result);
       if (!file) continue;
       if (file.header?.kind !== 'progress' || typeof file.header.snapshot_id !== 'string' || typeof file.header.value !== 'string') {
         result.chunkProblems.push(`${key} has a header of another kind`);
         continue;
       }
-      result.chunks.push({ header: file.header, ids: file.ids, done: doneByChunk.get(key.slice(0, -'.ids.gz'.length)) });
+      result.chunks.push({ header: file.header, ids: file.ids, done: doneByChunk.get(key.slice(0, -'.ids'.length)) });
     }
     return result;
   }
 
   /** Write-ahead: these members' changes are about to be sent. */
   async writeProgress(cohortId: number, chunk: string, header: ProgressHeader, lines: Buffer): Promise<string> {
-    const key = `${cohortFolder(cohortId)}progress/${chunk}.ids.gz`;
-    await this.blobs.put(key, encodeIdFile(header, lines));
+    const key = `${cohortFolder(cohortId)}progress/${chunk}.ids`;
+    await this.blobs.put(key, encodeIdFile(header, lines, true));
     return key;
   }
 
   /** Braze answered every change of the chunk; `rejectedLines` are the users whose add it refused. */
   async markDone(cohortId: number, chunk: string, header: DoneHeader, rejectedLines: Buffer): Promise<string> {
-    const key = `${cohortFolder(cohortId)}progress/${chunk}.done.gz`;
-    await this.blobs.put(key, encodeIdFile(header, rejectedLines));
+    const key = `${cohortFolder(cohortId)}progress/${chunk}.done`;
+    await this.blobs.put(key, encodeIdFile(header, rejectedLines, true));
     return key;
   }
 
   /** Replaces the cohort's last complete snapshot in one atomic put. */
-  async commitSnapshot(header: SnapshotHeader, sortedLines: Buffer): Promise<void> {
-    await this.blobs.put(cohortFolder(header.cohort_id) + SNAPSHOT, encodeIdFile(header, sortedLines));
+  async commitSnapshot(header: SnapshotHeader, sortedLines: Buffer | Iterable<Buffer>): Promise<void> {
+    await this.blobs.put(cohortFolder(header.cohort_id) + SNAPSHOT, encodeIdFile(header, sortedLines), true);
   }
 
   /** Deletes progress files (after the snapshot they belong to was committed or given up). */

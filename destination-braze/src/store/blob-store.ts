@@ -8,7 +8,11 @@ export interface BlobStore {
   readonly location: string;
   /** The object's bytes, or undefined when there is none. */
   get(key: string): Promise<Buffer | undefined>;
-  put(key: string, bytes: Buffer): Promise<void>;
+  /**
+   * `durable`: on disk before it becomes visible (a local store fsyncs; object stores always are). Progress files
+   * skip it: a killed process loses nothing the OS already has, and they are rewritten on a resume anyway.
+   */
+  put(key: string, bytes: Buffer, durable?: boolean): Promise<void>;
   /** Keys under `prefix`, in byte order. */
   list(prefix: string): Promise<string[]>;
   /** Deletes the keys; missing keys are fine. */

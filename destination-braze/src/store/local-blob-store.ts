@@ -22,7 +22,7 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async put(key: string, bytes: Buffer): Promise<void> {
+  async put(key: string, bytes: Buffer, durable = false): Promise<void> {
     const file = this.fileOf(key);
     const temp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
@@ -30,8 +30,8 @@ export class LocalBlobStore implements BlobStore {
       const handle = await fs.promises.open(temp, 'w');
       try {
         await handle.writeFile(bytes);
-        // On disk before the rename makes it visible: a crash must not leave a renamed but empty file.
-        await handle.sync();
+        // On disk before the rename makes it visible: a machine crash must not leave a renamed but empty snapshot.
+        if (durable) await handle.sync();
       } finally {
         await handle.close();
       }
