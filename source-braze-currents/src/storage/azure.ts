@@ -29,7 +29,8 @@ export function accountUrlOf(accountUrl: string): string {
   return /^[a-z0-9]{3,24}$/.test(trimmed) ? `https://${trimmed}.blob.core.windows.net` : trimmed;
 }
 
-function containerClientFor(config: AzureStorageConfig): ContainerClient {
+/** The container client for a storage config (shared with destination-braze's membership store). */
+export function containerClientFor(config: AzureStorageConfig): ContainerClient {
   const creds = config.credentials;
   if (creds?.auth_type === 'sas') {
     const base = accountUrlOf(creds.account_url);

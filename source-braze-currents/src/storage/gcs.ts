@@ -19,7 +19,7 @@ export interface GcsStorageConfig {
   api_endpoint?: string;
 }
 
-const READ_ONLY_SCOPE = 'https://www.googleapis.com/auth/devstorage.read_only';
+export const READ_ONLY_SCOPE = 'https://www.googleapis.com/auth/devstorage.read_only';
 
 interface ListedObjectResource { name?: string; size?: string | number; updated?: string }
 interface ListPage { items?: ListedObjectResource[]; prefixes?: string[]; nextPageToken?: string }
@@ -28,8 +28,8 @@ interface ListPage { items?: ListedObjectResource[]; prefixes?: string[]; nextPa
  * A service-account client that signs its own scoped JWT per request ("self-signed JWT"), as Google's Go
  * storage client does by default: no round trip to the OAuth token endpoint, and read-only scope.
  */
-function authClientFor(key: ReturnType<typeof parseServiceAccountJson>): JWT {
-  const jwt = new JWT({ email: key.clientEmail, key: key.privateKey, keyId: key.privateKeyId, scopes: [READ_ONLY_SCOPE] });
+function authClientFor(key: ReturnType<typeof parseServiceAccountJson>, scope: string): JWT {
+  const jwt = new JWT({ email: key.clientEmail, key: key.privateKey, keyId: key.privateKeyId, scopes: [scope] });
   jwt.useJWTAccessWithScope = true;
   return jwt;
 }
@@ -40,17 +40,10 @@ export class GcsStorage implements Storage {
   private readonly principal: string;
 
   constructor(private readonly config: GcsStorageConfig, private readonly download: DownloadOptions = {}) {
-    const key = parseServiceAccountJson(config.service_account_json);
-    this.principal = key.clientEmail;
+    const { bucket, principal } = gcsBucketFor(config, READ_ONLY_SCOPE);
+    this.principal = principal;
     this.location = `gs://${config.bucket}`;
-    const client = new GcsClient({
-      authClient: authClientFor(key),
-      projectId: key.projectId,
-      ...(config.api_endpoint ? { apiEndpoint: config.api_endpoint.replace(/\/+$/, ''), useAuthWithCustomEndpoint: true } : {}),
-      // Bounded: the default keeps retrying an unreachable endpoint for up to 10 minutes.
-      retryOptions: { autoRetry: true, maxRetries: 3, maxRetryDelay: 8, totalTimeout: 120 },
-    });
-    this.bucket = client.bucket(config.bucket);
+    this.bucket = bucket;
   }
 
   async probe(prefix: string): Promise<void> {
@@ -110,6 +103,22 @@ export class GcsStorage implements Storage {
   private describe(err: unknown, action: string) {
     return describeGcsError(err, { bucket: this.config.bucket, action, principal: this.principal });
   }
+}
+
+/**
+ * The bucket handle for a storage config, with a self-signed JWT of `scope` (shared with destination-braze's
+ * membership store, which needs read-write). `principal` is the service account's e-mail, for messages.
+ */
+export function gcsBucketFor(config: GcsStorageConfig, scope: string): { bucket: Bucket; principal: string } {
+  const key = parseServiceAccountJson(config.service_account_json);
+  const client = new GcsClient({
+    authClient: authClientFor(key, scope),
+    projectId: key.projectId,
+    ...(config.api_endpoint ? { apiEndpoint: config.api_endpoint.replace(/\/+$/, ''), useAuthWithCustomEndpoint: true } : {}),
+    // Bounded: the default keeps retrying an unreachable endpoint for up to 10 minutes.
+    retryOptions: { autoRetry: true, maxRetries: 3, maxRetryDelay: 8, totalTimeout: 120 },
+  });
+  return { bucket: client.bucket(config.bucket), principal: key.clientEmail };
 }
 
 function toStoredObject(item: ListedObjectResource): StoredObject {

@@ -28,7 +28,7 @@ export class S3Storage implements Storage {
   constructor(private readonly config: S3StorageConfig, private readonly download: DownloadOptions = {}) {
     this.location = `s3://${config.bucket}`;
     this.authType = config.credentials?.auth_type ?? 'default_chain';
-    this.client = new S3Client(clientConfig(config));
+    this.client = new S3Client(s3ClientConfig(config));
   }
 
   async probe(prefix: string): Promise<void> {
@@ -123,7 +123,8 @@ export class S3Storage implements Storage {
   }
 }
 
-function clientConfig(config: S3StorageConfig): S3ClientConfig {
+/** The S3 client settings for a storage config (shared with destination-braze's membership store). */
+export function s3ClientConfig(config: S3StorageConfig, sessionName = 'source-braze-currents'): S3ClientConfig {
   const region = config.region || 'us-east-1';
   const result: S3ClientConfig = { region, forcePathStyle: config.force_path_style ?? false };
   if (config.endpoint) result.endpoint = config.endpoint;
@@ -135,7 +136,7 @@ function clientConfig(config: S3StorageConfig): S3ClientConfig {
       params: {
         RoleArn: creds.role_arn,
         ...(creds.external_id ? { ExternalId: creds.external_id } : {}),
-        RoleSessionName: 'source-braze-currents',
+        RoleSessionName: sessionName,
       },
       clientConfig: { region },
     });
