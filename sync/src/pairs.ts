@@ -9,8 +9,11 @@
 import type { Destination, Source } from '../../connector-kit/connector';
 import { ConnectorError } from '../../connector-kit/errors';
 import type { AirbyteMessage, AirbyteStream, ConfiguredAirbyteStream } from '../../connector-kit/protocol';
+import { BrazeDestination, type LedgerSummary } from '../../destination-braze/src/destination';
+import { summaryTable as cohortSummaryTable } from '../../destination-braze/src/accounting/cohort-ledger';
 import { MixpanelDestination } from '../../destination-mixpanel/src/destination';
 import { BrazeCurrentsSource } from '../../source-braze-currents/src/source';
+import { MixpanelCohortsSource } from '../../source-mixpanel-cohorts/src/source';
 import type { ProgressUnits } from './progress';
 import { summaryTable, type DestinationAccounting } from './summary';
 
@@ -49,14 +52,33 @@ export const CURRENTS_TO_MIXPANEL: SyncPair = {
   createSource: () => new BrazeCurrentsSource(),
   createDestination: (hooks) => new MixpanelDestination({ onRejected: (r) => hooks.onRejected(r), onSkipped: () => hooks.onSkipped() }),
   configure: (stream) => ({ stream, sync_mode: 'incremental', destination_sync_mode: 'append' }),
-  accounting: (message) =>
-    message.type === 'TRACE' && message.trace.analytics?.type === 'mixpanel_destination_accounting'
-      ? JSON.parse(message.trace.analytics.value ?? '{}')
-      : undefined,
+  accounting: (message) => analyticsOf('mixpanel_destination_accounting')(message),
   summary: (accounting) => summaryTable(accounting as DestinationAccounting),
 };
 
-export const SYNC_PAIRS: SyncPair[] = [CURRENTS_TO_MIXPANEL];
+/** The accounting a destination reports in its final ANALYTICS trace of the given type. */
+function analyticsOf(type: string): (message: AirbyteMessage) => unknown | undefined {
+  return (message) => (message.type === 'TRACE' && message.trace.analytics?.type === type ? JSON.parse(message.trace.analytics.value ?? '{}') : undefined);
+}
+
+/**
+ * The loop back: cohort snapshots become Braze membership changes. Full refresh with overwrite (DESIGN §10.6); the
+ * snapshot stream always goes along, since without it nothing is ever complete and no leaver is removed.
+ */
+export const COHORTS_TO_BRAZE: SyncPair = {
+  source: 'source-mixpanel-cohorts',
+  destination: 'destination-braze',
+  title: 'Mixpanel cohorts → Braze',
+  units: { record: 'members', checkpoint: 'pages' },
+  createSource: () => new MixpanelCohortsSource(),
+  createDestination: (hooks) => new BrazeDestination({ onSkipped: () => hooks.onSkipped() }),
+  configure: (stream) => ({ stream, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }),
+  requiredStreams: ['cohort_snapshots'],
+  accounting: analyticsOf('braze_destination_accounting'),
+  summary: (accounting) => cohortSummaryTable(accounting as LedgerSummary).join('\n'),
+};
+
+export const SYNC_PAIRS: SyncPair[] = [CURRENTS_TO_MIXPANEL, COHORTS_TO_BRAZE];
 
 /** The pair a raw config names; the default pair when it names none. Throws a config_error naming the choices. */
 export function pairFor(rawConfig: unknown): SyncPair {
