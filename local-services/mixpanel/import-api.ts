@@ -115,6 +115,8 @@ export type Fault = { times?: number } & (
       plainStrings?: boolean;
       field?: string;
       message?: string;
+      /** Quote the failed event's value of `field` in the message, as Mixpanel does for some checks (privacy tests). */
+      echoValue?: boolean;
     }
 );
 
@@ -414,6 +416,13 @@ function dedupeKey(ev: MixpanelEvent, storedTimeMs: number): string {
 // The server
 // ---------------------------------------------------------------------------------------------------------------
 
+/** The value at a dotted path such as `properties.distinct_id` (undefined when absent). */
+function valueAtPath(value: unknown, dotted: string): unknown {
+  let at = value;
+  for (const key of dotted.split('.')) at = at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+  return at;
+}
+
 function expandFaults(faults: Fault[]): Fault[] {
   const out: Fault[] = [];
   for (const fault of faults) {
@@ -574,7 +583,9 @@ class Receiver implements MixpanelReceiver {
       const chosen = partial.indexes === 'all' ? items.map((_, i) => i) : partial.indexes;
       for (const index of chosen) {
         if (index >= 0 && index < items.length && !problems.has(index)) {
-          problems.set(index, { field: partial.field ?? 'properties.time', message: partial.message ?? 'injected failure: this record was rejected' });
+          const field = partial.field ?? 'properties.time';
+          const message = partial.message ?? 'injected failure: this record was rejected';
+          problems.set(index, { field, message: partial.echoValue ? `${message}: '${String(valueAtPath(items[index].value, field))}'` : message });
         }
       }
     }

@@ -30,6 +30,12 @@ export interface SampleExportOptions {
   anonymousFraction?: number;
   /** Share of CustomEvent/Purchase records whose `properties` is not valid JSON. Default 0. */
   invalidPropertiesFraction?: number;
+  /** Share of identified users' records whose external_user_id is a placeholder such as "anon". Default 0. */
+  junkIdFraction?: number;
+  /** Share of records whose time is in 2034 or 1965 (outside what Mixpanel accepts). Default 0. */
+  outOfRangeTimeFraction?: number;
+  /** Privacy tests: every string value is a unique canary matching CANARY_PATTERN (see canaries.ts). Default false. */
+  canaryValues?: boolean;
   /** Size of the user pool. Default 2 000. */
   users?: number;
   /** The older and the current `<schema-id>` path segment. Default [1, 2]. */
@@ -93,6 +99,9 @@ export function resolveOptions(o: SampleExportOptions): ResolvedOptions {
     duplicateFraction: fraction('duplicateFraction', o.duplicateFraction ?? 0.01),
     anonymousFraction: fraction('anonymousFraction', o.anonymousFraction ?? 0.1),
     invalidPropertiesFraction: fraction('invalidPropertiesFraction', o.invalidPropertiesFraction ?? 0),
+    junkIdFraction: fraction('junkIdFraction', o.junkIdFraction ?? 0),
+    outOfRangeTimeFraction: fraction('outOfRangeTimeFraction', o.outOfRangeTimeFraction ?? 0),
+    canaryValues: o.canaryValues ?? false,
     users: positiveInt('users', o.users ?? 2_000),
     schemaIds: o.schemaIds ?? [1, 2],
     cluster: o.cluster ?? 'prod-01',
