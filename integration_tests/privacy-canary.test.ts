@@ -90,15 +90,19 @@ describeIf('no personal data in logs (canary values)', () => {
   let transcript = '';
 
   it('the Airbyte source | destination pipe, with 400 echoes and retries', async () => {
+    const rejectedFile = path.join(work, 'airbyte-rejected.ndjson');
     receiver.reset();
     receiver.injectFaults(echoingFaults());
     const run = startPipe(
       ['source-braze-currents', 'read', '--config', write('source.json', sourceConfig()), '--catalog', catalogFile],
-      ['destination-mixpanel', 'write', '--config', write('destination.json', destinationConfig()), '--catalog', catalogFile],
+      ['destination-mixpanel', 'write', '--config', write('destination.json', destinationConfig({ rejected_records_file: rejectedFile })), '--catalog', catalogFile],
       DEBUG,
     );
     const { first, second } = await run.done;
     expect([first.code, second.code]).toEqual([0, 0]);
+    expect(second.stdout).toContain('rejected_by_mixpanel');
+    // Whole rejected records reach the file the option names, and only there.
+    expect(CANARY_PATTERN.test(fs.readFileSync(rejectedFile, 'utf8'))).toBe(true);
     transcript = first.stdout;
     expect(canaryLines(transcript).length).toBeGreaterThan(100); // the records do carry canaries
     expect(second.stdout).toMatch(/rejected_by_mixpanel|time_out_of_range|invalid_distinct_id/);
@@ -141,7 +145,7 @@ describeIf('no personal data in logs (canary values)', () => {
     const input = [
       lines[0].slice(0, Math.floor(lines[0].length / 2)), // cut mid-record: unreadable, full of canaries
       record('crm_events', { event: 'Signup', distinct_id: 'cnry.generic1@canary.example', time: 'cnry-time-1', $insert_id: 'x' }),
-      record('crm_events', { event: 'Signup', distinct_id: { email: 'cnry.generic2@canary.example' }, time: 1_700_000_000_000, id: 'cnry-id' }),
+      record('crm_events', { event: 'Signup', distinct_id: { email: 'cnry.generic2@canary.example' }, time: 1_700_000_000_000, id: 'evt-1' }), // ids may be named in logs,
       record('crm_events', { event: 'Signup', distinct_id: 'cnry.generic3@canary.example', time: 1_700_000_000_000, $insert_id: 'cnry/not-an-id' }),
       ...lines.slice(1, 50),
       '{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"crm_events"},"stream_state":{"at":1}}}}',

@@ -30,6 +30,7 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
       rejectedOut.write(JSON.stringify(r) + '\n');
     },
     onSkipped: () => progress.counts.skipped++,
+    accountingLogLevel: 'debug', // the runner prints its own summary table
   });
   const stateFile = new StateFile(settings.stateFile);
   const state = stateFile.load();
@@ -56,7 +57,7 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
       if (message.type === 'TRACE' && message.trace.analytics?.type === 'mixpanel_destination_accounting') {
         accounting = JSON.parse(message.trace.analytics.value ?? '{}');
       } else if (message.type === 'LOG') {
-        log.info(message.log.message);
+        logAtLevel(log, message.log.level, message.log.message);
       }
     },
   };
@@ -73,6 +74,13 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
   if (sourceError) throw sourceError;
   if (!accounting) throw new ConnectorError('The destination finished without reporting its accounting.');
   return { accounting, statesAcknowledged };
+}
+
+function logAtLevel(log: Logger, level: string, message: string): void {
+  if (level === 'ERROR' || level === 'FATAL') log.error(message);
+  else if (level === 'WARN') log.warn(message);
+  else if (level === 'INFO') log.info(message);
+  else log.debug(message);
 }
 
 async function configuredCatalog(source: BrazeCurrentsSource, settings: SyncSettings, log: Logger): Promise<ConfiguredAirbyteCatalog> {
