@@ -224,7 +224,7 @@ class SourceMessageOutput implements SourceOutput {
     write: (stream, bytes, length, count) => {
       if (count === 0) return;
       // A source that ignored accepts() would leak deselected fields: fail instead.
-      if (this.excluded.has(stream)) throw new Error(`record lines for stream "${stream}", whose records must go through record() (property selection)`);
+      if (this.excluded.has(stream)) throw new Error(`record lines for stream ${stream}, whose records must go through record() (property selection)`);
       this.counts.set(stream, (this.counts.get(stream) ?? 0) + count);
       return this.session.stdout.writeBytes(bytes.subarray(0, length));
     },
