@@ -12,6 +12,8 @@ export interface RunningPipe {
   second: ChildProcessWithoutNullStreams;
   /** Both exited (killed or not); stdout/stderr as collected so far. */
   done: Promise<{ first: CliResult; second: CliResult }>;
+  /** Called with each complete stdout line of `first` as it arrives (e.g. to see its LOG lines). */
+  onFirstLine(listener: (line: string) => void): void;
   /** Called with each complete stdout line of `second` as it arrives (e.g. to follow echoed STATEs). */
   onSecondLine(listener: (line: string) => void): void;
 }
@@ -25,15 +27,23 @@ export function startPipe(first: [string, ...string[]], second: [string, ...stri
   a.stdout.pipe(b.stdin);
   b.stdin.on('error', () => undefined); // the destination may die first
   a.stdout.on('error', () => undefined);
+  const firstLines = lineListeners(a.stdout);
+  const secondLines = lineListeners(b.stdout);
+  const done = Promise.all([collect(a), collect(b)]).then(([x, y]) => ({ first: x, second: y }));
+  return { first: a, second: b, done, onFirstLine: (l) => firstLines.push(l), onSecondLine: (l) => secondLines.push(l) };
+}
+
+/** The listeners called with each complete line of `stream`; add to the returned list. */
+function lineListeners(stream: NodeJS.ReadableStream): Array<(line: string) => void> {
   const listeners: Array<(line: string) => void> = [];
   let partial = '';
-  b.stdout.on('data', (chunk: Buffer) => {
+  stream.on('data', (chunk: Buffer) => {
+    if (listeners.length === 0) return;
     const lines = (partial + chunk.toString('utf8')).split('\n');
     partial = lines.pop()!;
     for (const line of lines) for (const listener of listeners) listener(line);
   });
-  const done = Promise.all([collect(a), collect(b)]).then(([x, y]) => ({ first: x, second: y }));
-  return { first: a, second: b, done, onSecondLine: (listener) => listeners.push(listener) };
+  return listeners;
 }
 
 function collect(child: ChildProcessWithoutNullStreams): Promise<CliResult> {

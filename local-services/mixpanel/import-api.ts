@@ -140,6 +140,8 @@ export interface MixpanelReceiver {
   stats(): ReceiverStats;
   injectFaults(faults: Fault[]): void;
   pendingFaults(): number;
+  /** Drop the faults not used yet, keeping events and counters (e.g. between the runs of a kill test). */
+  clearFaults(): void;
   /** Resolves once at least `count` events were imported; rejects after `timeoutMs`. */
   waitForImported(count: number, timeoutMs?: number): Promise<void>;
   /** Forget events, requests, counters and pending faults. */
@@ -671,6 +673,7 @@ class Receiver implements MixpanelReceiver {
   stats(): ReceiverStats { return { requests: this.log.length, ...this.counters, uniqueEvents: this.unique.size }; }
   injectFaults(faults: Fault[]): void { this.faults.push(...expandFaults(faults)); }
   pendingFaults(): number { return this.faults.length; }
+  clearFaults(): void { this.faults = []; }
 
   async waitForImported(count: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
