@@ -100,10 +100,9 @@ export class MixpanelDestination implements Destination, RawInputDestination {
       onSkipped: this.options.onSkipped,
       accountingLogLevel: this.options.accountingLogLevel,
     });
-    out.log.info(
-      `Sending to ${client.hostLabel} (${settings.auth.method} auth): up to ${delivery.batchSize} events per request, ${delivery.concurrency} requests in flight; ` +
-        (rejectedFile ? `rejected records go to ${rejectedFile.file}.` : 'rejected records are counted, not stored (set rejected_records_file to keep them).'),
-    );
+    // Where whole rejected records go: the option's file, the host's own handler (the sync runner's rejected_file), or nowhere.
+    const keeping = rejectedFile ? `; rejected records go to ${rejectedFile.file}` : this.options.onRejected ? '' : '; rejected records are counted, not stored (set rejected_records_file to keep them)';
+    out.log.info(`Sending to ${client.hostLabel} (${settings.auth.method} auth): up to ${delivery.batchSize} events per request, ${delivery.concurrency} requests in flight${keeping}.`);
     try {
       await run(pipeline);
     } finally {

@@ -144,6 +144,9 @@ describe('npm start demo', () => {
     expect(t.received).toBe(20_000);
     expect(t.sent).toBeGreaterThan(10_000);
     expect(r.stdout).toContain(`Received events: ${path.join(demoDir, 'received-events.ndjson')}`);
+    // What a new user sees above the summary table fits on one screen (no per-stream lines, no record samples).
+    const aboveTable = r.stdout.slice(0, r.stdout.indexOf('Mixpanel event')).split('\n').length + r.stderr.split('\n').filter((l) => / (INFO|WARN|ERROR) /.test(l)).length;
+    expect(aboveTable).toBeLessThanOrEqual(20);
     const stored = fs.readFileSync(path.join(demoDir, 'received-events.ndjson'), 'utf8').trim().split('\n');
     expect(stored.length).toBe(t.sent);
     expect(JSON.parse(stored[0])).toMatchObject({ event: expect.any(String), properties: { token: DEFAULT_CREDENTIALS.projectTokens[0], distinct_id: expect.any(String) } });
