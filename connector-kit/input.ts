@@ -25,7 +25,8 @@ export function parseMessageLine(line: string): LineOutcome {
     if (value.type === 'RECORD' && !isRecordShaped(value)) return { problem: 'is a RECORD without a "record" object holding "stream" and "data"; skipped.' };
     return { message: value };
   } catch {
-    return { problem: `is not valid JSON; skipped (starts with ${JSON.stringify(line.slice(0, 60))}).` };
+    // Its text is not shown: a cut record line is full of personal data (DESIGN §7).
+    return { problem: `is not valid JSON (${line.length} characters); skipped.` };
   }
 }
 

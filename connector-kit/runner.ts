@@ -10,6 +10,8 @@ import { ConnectorError, configError } from './errors';
 import { acceptsRawInput, readJsonLines, toDestinationMessage } from './input';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog, JsonObject, StreamStatus } from './protocol';
 import { collectSecrets } from './redact';
+import { logLevelOf } from './logger';
+import { safeErrorMessage, safeStack } from './privacy';
 import { Session } from './session';
 import { about, aboutMarkdown, allStreams, schemaLine, selectedStreams, toSingerCatalog, toSingerLine, type SingerCatalog } from './singer';
 import { parseStateInput } from './state';
@@ -28,7 +30,7 @@ export function runDestination(destination: Destination, argv: string[], mode: '
 type Command = (args: ParsedArgs, session: Session) => Promise<number>;
 
 async function runMain(argv: string[], mode: 'airbyte' | 'singer', command: Command): Promise<void> {
-  let session = new Session(mode, argv.includes('--debug') || process.env.LOG_LEVEL === 'debug');
+  let session = new Session(mode, logLevelOf(undefined, process.env, argv.includes('--debug')));
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(1); // the reader went away; nothing more can be delivered
   });
@@ -42,7 +44,7 @@ async function runMain(argv: string[], mode: 'airbyte' | 'singer', command: Comm
   let code = 1;
   try {
     const args = parseArgs(argv, mode);
-    if (args.protocol !== mode) session = new Session(args.protocol, session.debug);
+    if (args.protocol !== mode) session = new Session(args.protocol, session.level);
     code = await command(args, session);
   } catch (err) {
     reportFailure(session, err);
@@ -54,11 +56,12 @@ async function runMain(argv: string[], mode: 'airbyte' | 'singer', command: Comm
 
 function reportFailure(session: Session, err: unknown): void {
   const known = err instanceof ConnectorError;
-  const message = known ? err.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`;
+  // Our own messages are written value-free; an unexpected error's text may quote data (a parser's excerpt).
+  const message = known ? err.message : `Unexpected error: ${safeErrorMessage(err)}`;
   const failureType = known ? err.failureType : 'system_error';
   if (session.protocol === 'singer') {
     void session.stderr.writeLine(`ERROR ${message}`);
-    if (!known && session.debug) void session.stderr.writeLine(String((err as Error)?.stack));
+    if (!known && session.debug) void session.stderr.writeLine(String(safeStack(err)));
     return;
   }
   void session.emit({
@@ -71,19 +74,24 @@ function reportFailure(session: Session, err: unknown): void {
         failure_type: failureType,
         ...(known && err.internalMessage ? { internal_message: err.internalMessage } : {}),
         // A stack helps only for our own bugs; user errors get the message alone.
-        ...(!known && (err as Error)?.stack ? { stack_trace: (err as Error).stack } : {}),
+        ...(!known && (err as Error)?.stack ? { stack_trace: safeStack(err) } : {}),
       },
     },
   });
 }
 
-/** Reads and validates --config, installing the redactor before anything from it can be printed. */
+/**
+ * Reads and validates --config, installing the redactor before anything from it can be printed, and the
+ * config's `log_level` (unless --debug or LOG_LEVEL chose one).
+ */
 function loadConfig(info: ConnectorInfo, args: ParsedArgs, session: Session, why: string): JsonObject {
   const read = readJsonFile(requireFlag(args, 'config', why), 'config');
   const raw = info.normalizeConfig ? info.normalizeConfig(read) : read;
   const spec = info.spec().connectionSpecification;
   session.setSecrets(collectSecrets(spec, raw));
-  return validateConfig(spec, raw);
+  const config = validateConfig(spec, raw);
+  session.level = logLevelOf(config.log_level, process.env, args.flags.debug === true);
+  return config;
 }
 
 /** `check`: a config the user got wrong is a FAILED status with the reason, not a crash. */
@@ -217,7 +225,7 @@ class SourceMessageOutput implements SourceOutput {
     write: (stream, bytes, length, count) => {
       if (count === 0) return;
       // A source that ignored accepts() would leak deselected fields: fail instead.
-      if (this.excluded.has(stream)) throw new Error(`record lines for stream "${stream}", whose records must go through record() (property selection)`);
+      if (this.excluded.has(stream)) throw new Error(`record lines for stream ${stream}, whose records must go through record() (property selection)`);
       this.counts.set(stream, (this.counts.get(stream) ?? 0) + count);
       return this.session.stdout.writeBytes(bytes.subarray(0, length));
     },
@@ -302,7 +310,7 @@ async function runWrite(destination: Destination, config: JsonObject, catalog: C
         ? session.stdout.writeLine(JSON.stringify(state.data ?? {}))
         : session.emit({ type: 'STATE', state: { ...state, destinationStats: { recordCount: stats.recordCount, rejectedRecordCount: stats.rejectedRecordCount } } }),
     // Singer stdout carries only state lines; anything else the destination reports goes to the log.
-    emit: (message) => (singer ? session.log.info(describeForLog(message)) : session.emit(message)),
+    emit: (message) => (singer ? logForSinger(session, message) : session.emit(message)),
   };
   // A destination that parses raw lines itself (e.g. on worker threads) gets the bytes instead.
   if (acceptsRawInput(destination)) await destination.writeRaw(config, catalog, { protocol: session.protocol, chunks: input as AsyncIterable<Buffer> }, out);
@@ -310,8 +318,12 @@ async function runWrite(destination: Destination, config: JsonObject, catalog: C
   return 0;
 }
 
-function describeForLog(message: AirbyteMessage): string {
-  if (message.type === 'LOG') return message.log.message;
-  if (message.type === 'TRACE') return JSON.stringify(message.trace);
-  return JSON.stringify(message);
+/** A LOG keeps its level; machine-readable TRACEs (e.g. ANALYTICS accounting) are detail, at debug. */
+function logForSinger(session: Session, message: AirbyteMessage): void {
+  if (message.type === 'LOG') {
+    const level = message.log.level;
+    const log = level === 'ERROR' || level === 'FATAL' ? session.log.error : level === 'WARN' ? session.log.warn : level === 'INFO' ? session.log.info : session.log.debug;
+    return log(message.log.message);
+  }
+  session.log.debug(message.type === 'TRACE' ? JSON.stringify(message.trace) : JSON.stringify(message));
 }

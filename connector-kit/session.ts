@@ -5,7 +5,7 @@
  */
 import { LineWriter } from './output';
 import { makeRedactor, type Redactor } from './redact';
-import type { Logger } from './logger';
+import { levelShown, type Logger, type LogLevelName } from './logger';
 import type { AirbyteMessage, LogLevel } from './protocol';
 
 export class Session {
@@ -14,12 +14,16 @@ export class Session {
   readonly log: Logger;
   private redactor: Redactor = (text) => text;
 
-  constructor(readonly protocol: 'airbyte' | 'singer', readonly debug: boolean) {
+  constructor(readonly protocol: 'airbyte' | 'singer', public level: LogLevelName) {
     const redact: Redactor = (text) => this.redactor(text);
     this.stdout = new LineWriter(process.stdout, redact);
     this.stderr = new LineWriter(process.stderr, redact);
-    const at = (level: LogLevel) => (message: string) => this.logLine(level, message);
-    this.log = { debug: (m) => this.debug && at('DEBUG')(m), info: at('INFO'), warn: at('WARN'), error: at('ERROR') };
+    const at = (name: LogLevelName, level: LogLevel) => (message: string) => levelShown(name, this.level) && this.logLine(level, message);
+    this.log = { debug: at('debug', 'DEBUG'), info: at('info', 'INFO'), warn: at('warn', 'WARN'), error: at('error', 'ERROR') };
+  }
+
+  get debug(): boolean {
+    return this.level === 'debug';
   }
 
   /** Installs redaction once the config (and so its secrets) is known. */
@@ -32,7 +36,7 @@ export class Session {
     return this.stdout.writeLine(JSON.stringify(message));
   }
 
-  private logLine(level: LogLevel, message: string): void {
+  private logLine(level: LogLevel, message: string): void | true {
     if (this.protocol === 'airbyte') void this.emit({ type: 'LOG', log: { level, message } });
     else void this.stderr.writeLine(`${level} ${message}`);
   }

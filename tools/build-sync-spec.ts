@@ -64,6 +64,14 @@ export function buildSyncSpec(root: string): object {
           items: { type: 'string' },
           order: 4,
         },
+        log_level: {
+          type: 'string',
+          title: 'Log level',
+          description: 'The runner\'s log level: info (default) gives one line per phase; debug adds per-stream and per-file detail. LOG_LEVEL overrides it. Logs never contain record values.',
+          enum: ['debug', 'info', 'warn', 'error'],
+          default: 'info',
+          order: 5,
+        },
       },
     },
   };

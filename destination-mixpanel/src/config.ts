@@ -38,6 +38,8 @@ export interface DestinationSettings {
   auth: ImportAuth;
   mapping: MappingConfig;
   delivery: DeliverySettings;
+  /** Where whole rejected records go (NDJSON); unset = nowhere (they are personal data, never logged). */
+  rejectedRecordsFile?: string;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -133,5 +135,11 @@ export function resolveDelivery(config: JsonObject): DeliverySettings {
 }
 
 export function resolveSettings(config: JsonObject): DestinationSettings {
-  return { host: resolveHost(config), auth: resolveAuth(config), mapping: resolveMapping(config), delivery: resolveDelivery(config) };
+  return {
+    host: resolveHost(config),
+    auth: resolveAuth(config),
+    mapping: resolveMapping(config),
+    delivery: resolveDelivery(config),
+    rejectedRecordsFile: str(config.rejected_records_file),
+  };
 }

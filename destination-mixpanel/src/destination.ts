@@ -13,6 +13,7 @@ import { createBlockEncoder } from './parallel/encoder-pool';
 import { lineBlocks } from './parallel/line-blocks';
 import { createDestinationEncoder } from './record-encoder';
 import { WritePipeline, type RejectedRecord } from './write-pipeline';
+import { RejectedRecordsFile } from './accounting/rejected-records-file';
 
 export type { RejectedRecord } from './write-pipeline';
 
@@ -21,6 +22,8 @@ export interface MixpanelDestinationOptions {
   onRejected?: (rejected: RejectedRecord) => void;
   /** Called for every skipped record (the sync runner's progress display counts them). */
   onSkipped?: (stream: string, reason: string) => void;
+  /** Level of the end-of-run accounting lines (default info); the sync runner prints its own table instead. */
+  accountingLogLevel?: 'info' | 'debug';
   /** Tuning of the raw-line path (writeRaw); the defaults suit the CLI. Tests use them to force small blocks or workers. */
   rawInput?: Partial<RawInputTuning>;
 }
@@ -87,18 +90,24 @@ export class MixpanelDestination implements Destination, RawInputDestination {
     const { delivery } = settings;
     const client = new ImportClient({ host: settings.host, auth: settings.auth, timeoutMs: delivery.requestTimeoutMs, maxSockets: delivery.concurrency });
     const sender = new BatchSender(client, { gzipLevel: delivery.gzipLevel, retryBaseMs: delivery.retryBaseMs, retryMaxMs: delivery.retryMaxMs, maxRetryMs: delivery.maxRetryMs }, out.log);
+    const rejectedFile = settings.rejectedRecordsFile ? new RejectedRecordsFile(settings.rejectedRecordsFile) : undefined;
+    const onRejected = [this.options.onRejected, rejectedFile?.write].filter((f) => f !== undefined);
     const pipeline = new WritePipeline(delivery, out, {
       encode: createDestinationEncoder(settings.mapping, delivery.maxBatchBytes),
       deliver: (lines, signal, byteLength) => sender.deliver(lines, signal, byteLength),
       hostLabel: client.hostLabel,
-      onRejected: this.options.onRejected,
+      onRejected: onRejected.length ? (r) => onRejected.forEach((f) => f(r)) : undefined,
       onSkipped: this.options.onSkipped,
+      accountingLogLevel: this.options.accountingLogLevel,
     });
-    out.log.info(`Sending to ${client.hostLabel} (${settings.auth.method} auth): up to ${delivery.batchSize} events per request, ${delivery.concurrency} requests in flight.`);
+    // Where whole rejected records go: the option's file, the host's own handler (the sync runner's rejected_file), or nowhere.
+    const keeping = rejectedFile ? `; rejected records go to ${rejectedFile.file}` : this.options.onRejected ? '' : '; rejected records are counted, not stored (set rejected_records_file to keep them)';
+    out.log.info(`Sending to ${client.hostLabel} (${settings.auth.method} auth): up to ${delivery.batchSize} events per request, ${delivery.concurrency} requests in flight${keeping}.`);
     try {
       await run(pipeline);
     } finally {
       client.close();
+      await rejectedFile?.close();
     }
   }
 }

@@ -6,6 +6,7 @@
 import { createFastEventWriter, createMapper, type FastEventWriter } from './mapping';
 import type { MappingConfig, MappingResult, MixpanelEvent } from './mapping/types';
 import { validateEvent } from './validation';
+import { safeErrorMessage } from '../../connector-kit/privacy';
 
 export type MapRecord = (stream: string, data: Record<string, unknown>) => MappingResult;
 export type ValidateEvent = (event: MixpanelEvent, nowMs: number) => { reason: string; detail: string } | null;
@@ -34,7 +35,7 @@ export function createRecordEncoder(map: MapRecord, validate: ValidateEvent, max
       mapped = map(stream, data);
     } catch (err) {
       // A record the mapper cannot handle must not end the sync: it is rejected and shown in the summary.
-      return { outcome: 'rejected', reason: MAPPING_ERROR, detail: (err as Error)?.message ?? String(err), countAs: stream, record: data };
+      return { outcome: 'rejected', reason: MAPPING_ERROR, detail: safeErrorMessage(err), countAs: stream, record: data };
     }
     if (mapped.outcome === 'skipped') return { outcome: 'skipped', reason: mapped.reason, detail: mapped.detail, record: data };
     const event = mapped.event;

@@ -20,6 +20,7 @@ import { StateSequencer } from './accounting/state-sequencer';
 import { lineProblemText } from '../../connector-kit/input';
 import type { EncodedBlock } from './parallel/block-encoder';
 import { withoutToken, type EncodeRecord } from './record-encoder';
+import { sampleOf, withoutValuesOf, type RecordSample } from '../../connector-kit/privacy';
 
 export interface PipelineDeps {
   /** Record → verdict (map, validate, serialise), for input that arrives as parsed messages. */
@@ -31,6 +32,8 @@ export interface PipelineDeps {
   onRejected?: (rejected: RejectedRecord) => void;
   /** Told of every skipped record as it happens (the sync runner's progress display counts them). */
   onSkipped?: (stream: string, reason: string) => void;
+  /** Level of the end-of-run accounting lines (default info). */
+  accountingLogLevel?: 'info' | 'debug';
 }
 
 /** A record that was not stored, why, and what it looked like (the event without its token, or the source record). */
@@ -137,7 +140,7 @@ export class WritePipeline {
         if (verdict.warnings) for (const w of verdict.warnings) this.ledger.recordWarning(w);
         return this.acceptEvent(Buffer.from(verdict.json, 'utf8'), verdict.eventName, stream, now);
       case 'skipped':
-        return this.acceptSkipped(stream, verdict.reason, verdict.detail, () => verdict.record);
+        return this.acceptSkipped(stream, verdict.reason, verdict.detail, () => sampleOf(verdict.record));
       case 'rejected':
         return this.acceptRejected(stream, verdict.reason, verdict.detail, verdict.countAs, verdict.record);
     }
@@ -172,7 +175,7 @@ export class WritePipeline {
       case 'state':
         return this.acceptState(item.state);
       case 'skipped':
-        return this.acceptSkipped(item.stream, item.reason, item.detail, () => item.sample);
+        return this.acceptSkipped(item.stream, item.reason, item.detail, () => item.sample ?? {});
       case 'rejected':
         return this.acceptRejected(item.stream, item.reason, item.detail, item.countAs, item.record);
       case 'problem': {
@@ -206,16 +209,16 @@ export class WritePipeline {
     return this.open.length >= this.settings.batchSize ? this.sealOpenBatch() : undefined;
   }
 
-  private acceptSkipped(stream: string, reason: string, detail: string | undefined, sample: () => unknown): void {
+  private acceptSkipped(stream: string, reason: string, detail: string | undefined, sample: () => RecordSample): void {
     this.countReceived();
     this.ledger.recordSkipped(reason, detail, stream, sample);
     this.ledger.countEvent(stream, 'skipped');
     this.deps.onSkipped?.(stream, reason);
   }
 
-  private acceptRejected(stream: string | undefined, reason: string, detail: string, countAs: string, record: unknown): void {
+  private acceptRejected(stream: string | undefined, reason: string, detail: string, countAs: string, record: unknown, fields?: string[]): void {
     this.countReceived();
-    this.ledger.recordRejected(reason, detail, stream, () => record);
+    this.ledger.recordRejected(reason, detail, stream, () => sampleOf(record, undefined, undefined, fields));
     this.ledger.countEvent(countAs, 'rejected');
     this.sequencer.recordRejected();
     this.deps.onRejected?.({ stream, reason, detail, record });
@@ -249,9 +252,12 @@ export class WritePipeline {
       rejected.add(r.index);
       rejectedByInterval.set(interval, (rejectedByInterval.get(interval) ?? 0) + 1);
       const stream = batch.streams[r.index] || undefined;
-      this.ledger.recordRejected(MIXPANEL_REJECTED, r.message, stream, () => withoutToken(parseLine(batch.lines[r.index])));
+      const event = withoutToken(parseLine(batch.lines[r.index]));
+      // Mixpanel's message may quote a value: quoted parts are gone already (import-response); mask unquoted ones.
+      const detail = withoutValuesOf(event, r.message);
+      this.ledger.recordRejected(MIXPANEL_REJECTED, detail, stream, () => sampleOf(event, undefined, undefined, r.field ? [r.field] : undefined));
       this.ledger.countEvent(batch.eventNames[r.index], 'rejected');
-      this.deps.onRejected?.({ stream, reason: MIXPANEL_REJECTED, detail: r.message, record: withoutToken(parseLine(batch.lines[r.index])) });
+      this.deps.onRejected?.({ stream, reason: MIXPANEL_REJECTED, detail: r.message, record: event });
     }
     this.ledger.recordImported(batch.length - rejections.length);
     this.countImportedByEvent(batch, rejected);
@@ -287,7 +293,8 @@ export class WritePipeline {
     const undelivered = summary.received - summary.imported - summary.rejected - summary.skipped;
     const lines = summaryLines(summary);
     if (!complete) lines[0] += ` (sync stopped: ${undelivered} record(s) not confirmed by Mixpanel; a re-run resends them and $insert_id removes duplicates)`;
-    for (const line of lines) this.out.log.info(line);
+    const log = this.deps.accountingLogLevel === 'debug' ? this.out.log.debug : this.out.log.info;
+    for (const line of lines) log(line);
     await this.out.emit({
       type: 'TRACE',
       trace: { type: 'ANALYTICS', emitted_at: Date.now(), analytics: { type: 'mixpanel_destination_accounting', value: JSON.stringify({ ...summary, complete }) } },

@@ -134,6 +134,8 @@ export type Fault = { times?: number } & (
       plainStrings?: boolean;
       field?: string;
       message?: string;
+      /** Quote the failed event's value of `field` in the message, as Mixpanel does for some checks (privacy tests). */
+      echoValue?: boolean;
     }
 );
 
@@ -157,6 +159,8 @@ export interface MixpanelReceiver {
   stats(): ReceiverStats;
   injectFaults(faults: Fault[]): void;
   pendingFaults(): number;
+  /** Drop the faults not used yet, keeping events and counters (e.g. between the runs of a kill test). */
+  clearFaults(): void;
   /** Resolves once at least `count` events were imported; rejects after `timeoutMs`. */
   waitForImported(count: number, timeoutMs?: number): Promise<void>;
   /** Forget events, requests, counters and pending faults. */
@@ -435,6 +439,13 @@ function dedupeKey(ev: MixpanelEvent, storedTimeMs: number): string {
 // The server
 // ---------------------------------------------------------------------------------------------------------------
 
+/** The value at a dotted path such as `properties.distinct_id` (undefined when absent). */
+function valueAtPath(value: unknown, dotted: string): unknown {
+  let at = value;
+  for (const key of dotted.split('.')) at = at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+  return at;
+}
+
 function expandFaults(faults: Fault[]): Fault[] {
   const out: Fault[] = [];
   for (const fault of faults) {
@@ -612,7 +623,9 @@ class Receiver implements MixpanelReceiver {
       const chosen = partial.indexes === 'all' ? items.map((_, i) => i) : partial.indexes;
       for (const index of chosen) {
         if (index >= 0 && index < items.length && !problems.has(index)) {
-          problems.set(index, { field: partial.field ?? 'properties.time', message: partial.message ?? 'injected failure: this record was rejected' });
+          const field = partial.field ?? 'properties.time';
+          const message = partial.message ?? 'injected failure: this record was rejected';
+          problems.set(index, { field, message: partial.echoValue ? `${message}: '${String(valueAtPath(items[index].value, field))}'` : message });
         }
       }
     }
@@ -698,6 +711,7 @@ class Receiver implements MixpanelReceiver {
   stats(): ReceiverStats { return { requests: this.log.length, ...this.counters, uniqueEvents: this.unique.size }; }
   injectFaults(faults: Fault[]): void { this.faults.push(...expandFaults(faults)); }
   pendingFaults(): number { return this.faults.length; }
+  clearFaults(): void { this.faults = []; }
 
   async waitForImported(count: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

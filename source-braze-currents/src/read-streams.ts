@@ -24,6 +24,8 @@ interface ReadContext {
   unrecognised: Map<string, ExportFile[]>;
   tally: SkipTally;
   emitter: RecordEmitter;
+  /** For the run's closing INFO line (per-stream detail goes to debug). */
+  totals: { files: number; streams: number; firstHour?: Hour; lastHour?: Hour };
 }
 
 /** A stream's dotted event type: the schema title we set in discover, else the catalogue or the bucket's types. */
@@ -40,7 +42,8 @@ export async function readStreams(settings: SourceSettings, catalog: ConfiguredA
   const tally = newSkipTally();
   const unrecognised = await groupUnrecognisedFiles(settings.storage, layout, settings.startHour, out.log, tally, settings.skipCorruptFiles)
     .catch((err) => { throw asUserError(err); });
-  const ctx: ReadContext = { settings, out, layout, unrecognised, tally, emitter: new RecordEmitter(out) };
+  const ctx: ReadContext = { settings, out, layout, unrecognised, tally, emitter: new RecordEmitter(out), totals: { files: 0, streams: 0 } };
+  out.log.info(`Reading ${catalog.streams.length} stream(s) from ${settings.where}${settings.startHour ? ` (from hour ${settings.startHour})` : ''}; each stream resumes from its saved state.`);
   // Each stream's files are listed while the stream before it is read (listing is mostly waiting).
   const plan = (i: number) => quietly(planStream(ctx, catalog.streams[i], states.get(catalog.streams[i].stream.name)));
   let next = catalog.streams.length ? plan(0) : undefined;
@@ -49,6 +52,8 @@ export async function readStreams(settings: SourceSettings, catalog: ConfiguredA
     next = i + 1 < catalog.streams.length ? plan(i + 1) : undefined;
     await readStream(ctx, catalog.streams[i], current);
   }
+  const { files, streams, firstHour, lastHour } = ctx.totals;
+  out.log.info(`Read ${files} new file(s) in ${streams} of ${catalog.streams.length} stream(s)${firstHour ? ` for hours ${firstHour}..${lastHour}` : ''}.`);
   if (tally.notAvro.length || tally.corrupt.length) {
     out.log.warn(`Skipped ${tally.notAvro.length} non-Avro object(s) and ${tally.corrupt.length} corrupt file(s); their keys are in the warnings above.`);
   }
@@ -86,7 +91,8 @@ async function readStream(ctx: ReadContext, configured: ConfiguredAirbyteStream,
   if (!eventType) out.log.warn(`Stream "${name}" matches no Braze Currents event type; it will have no records.`);
   for (const { level, message } of heldLogs) out.log[level](message);
   const pending = files.filter((f) => !cursor.hasRead(f.key));
-  out.log.info(`Stream "${name}": ${pending.length} new file(s) to read${fromHour ? ` from hour ${fromHour}` : ''} in ${settings.where}.`);
+  out.log.debug(`Stream "${name}": ${pending.length} new file(s) to read${fromHour ? ` from hour ${fromHour}` : ''} in ${settings.where}.`);
+  countPending(ctx, pending);
   await out.streamStatus(name, 'RUNNING');
   // The next file is opened while this one is decoded, so storage latency (a disk read, an S3 request)
   // overlaps with CPU work instead of adding to it. At most one file is opened ahead.
@@ -97,6 +103,7 @@ async function readStream(ctx: ReadContext, configured: ConfiguredAirbyteStream,
       const opened = opening as Promise<Readable>;
       opening = i + 1 < pending.length ? openAhead(ctx, pending[i + 1]) : undefined;
       await readFile(ctx, name, eventType as string, file, await opened);
+      out.log.debug(`Stream "${name}": finished ${file.key}.`);
       cursor.markRead(file.key, file.hour);
       await out.state(name, cursor.toJSON());
     }
@@ -105,6 +112,17 @@ async function readStream(ctx: ReadContext, configured: ConfiguredAirbyteStream,
   }
   if (pending.length === 0) await out.state(name, cursor.toJSON());
   await out.streamStatus(name, 'COMPLETE');
+}
+
+function countPending(ctx: ReadContext, pending: ExportFile[]): void {
+  if (pending.length === 0) return;
+  const t = ctx.totals;
+  t.files += pending.length;
+  t.streams++;
+  for (const f of pending) {
+    if (!t.firstHour || f.hour < t.firstHour) t.firstHour = f.hour;
+    if (!t.lastHour || f.hour > t.lastHour) t.lastHour = f.hour;
+  }
 }
 
 async function filesOf(ctx: ReadContext, eventType: string, fromHour: Hour | undefined, log: Logger): Promise<ExportFile[]> {

@@ -1,14 +1,17 @@
 /**
- * `npm start`: the first five minutes of a new user, with no credentials. Generates a sample Currents export
- * (once), starts our local Mixpanel-compatible receiver, syncs the export into it with the real source and
- * destination, and prints the summary and where the received events are.
+ * `npm start`: the first five minutes of a new user, with no credentials and no network. Both directions:
+ * 1. Braze Currents → Mixpanel: generates a sample Currents export (once), starts our local Mixpanel-compatible
+ *    server, syncs the export into it with the real source and destination, prints the summary.
+ * 2. Mixpanel cohorts → Braze: cohorts defined on those events become Braze audiences (demo-cohorts.ts).
  */
 import fs from 'fs';
 import path from 'path';
-import { DEFAULT_CREDENTIALS, startMixpanelReceiver } from '../../local-services/mixpanel/import-api';
+import { DEFAULT_CREDENTIALS } from '../../local-services/mixpanel/import-api';
+import { startMixpanelServer } from '../../local-services/mixpanel/server';
 import { generateSampleExport } from '../../tools/sample-export';
 import { findPackageRoot } from '../../source-braze-currents/src/package-root';
 import { consoleLogger } from './console-log';
+import { runCohortDemo } from './demo-cohorts';
 import { syncAndReport } from './sync-command';
 import { redactorFor, resolveSyncSettings } from './sync-config';
 
@@ -30,8 +33,10 @@ export async function runDemo(): Promise<number> {
 
   // Each demo run starts fresh, so it always shows a full sync.
   for (const file of [receivedFile, path.join(demoDir, 'state.json')]) fs.rmSync(file, { force: true });
-  const receiver = await startMixpanelReceiver({ storeFile: receivedFile });
-  print(`Local Mixpanel-compatible receiver listening on ${receiver.url}\n`);
+  const mixpanel = await startMixpanelServer({ storeFile: receivedFile });
+  const receiver = mixpanel.import;
+  print(`— Braze Currents → Mixpanel —`);
+  print(`Local Mixpanel-compatible server listening on ${mixpanel.url}\n`);
 
   const config = {
     source: { storage: { type: 'local', path: exportDir }, prefix: 'currents' },
@@ -47,14 +52,15 @@ export async function runDemo(): Promise<number> {
   const settings = resolveSyncSettings(config, demoDir);
   const { code } = await syncAndReport(settings, log, print);
   const stats = receiver.stats();
-  await receiver.close();
   if (code === 0) {
     print(`\nThe receiver stored ${stats.eventsImported} events (${stats.uniqueEvents} unique after $insert_id de-duplication, as Mixpanel counts them).`);
     print(`Received events: ${receivedFile}`);
     print(`Rejected records with reasons: ${settings.rejectedFile}`);
-    print('\nNext: point the same sync at your bucket and Mixpanel project — see "Run it on your data" in README.md.');
   }
-  return code;
+  const loop = code === 0 ? await runCohortDemo(mixpanel, demoDir, print) : { code };
+  await mixpanel.close();
+  if (code === 0 && loop.code === 0) print('\nNext: point the same syncs at your bucket, Mixpanel project and Braze workspace — see "Run it on your data" and "Mixpanel cohorts → Braze" in README.md.');
+  return code || loop.code;
 }
 
 if (require.main === module) {

@@ -4,6 +4,8 @@
  */
 import path from 'path';
 import { ConnectorError } from '../../connector-kit/errors';
+import { logLevelOf } from '../../connector-kit/logger';
+import { safeErrorMessage } from '../../connector-kit/privacy';
 import { consoleLogger } from './console-log';
 import { syncAndReport } from './sync-command';
 import { loadSyncConfig, redactorFor, resolveSyncSettings } from './sync-config';
@@ -21,11 +23,11 @@ export async function main(argv: string[]): Promise<void> {
   let log = consoleLogger((t) => t);
   try {
     const raw = loadSyncConfig(file);
-    log = consoleLogger(redactorFor(raw));
+    log = consoleLogger(redactorFor(raw), logLevelOf((raw as { log_level?: unknown } | null)?.log_level));
     const settings = resolveSyncSettings(raw, path.dirname(path.resolve(file)));
     code = (await syncAndReport(settings, log, (text) => process.stdout.write(`${text}\n`))).code;
   } catch (err) {
-    log.error(err instanceof ConnectorError ? err.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`);
+    log.error(err instanceof ConnectorError ? err.message : `Unexpected error: ${safeErrorMessage(err)}`);
   }
   process.stdout.write('', () => process.exit(code));
 }

@@ -50,7 +50,8 @@ export const CURRENTS_TO_MIXPANEL: SyncPair = {
   title: 'Braze Currents → Mixpanel',
   units: { record: 'events', checkpoint: 'files' },
   createSource: () => new BrazeCurrentsSource(),
-  createDestination: (hooks) => new MixpanelDestination({ onRejected: (r) => hooks.onRejected(r), onSkipped: () => hooks.onSkipped() }),
+  // The runner prints its own summary table, so the destination's goes to debug.
+  createDestination: (hooks) => new MixpanelDestination({ onRejected: (r) => hooks.onRejected(r), onSkipped: () => hooks.onSkipped(), accountingLogLevel: 'debug' }),
   configure: (stream) => ({ stream, sync_mode: 'incremental', destination_sync_mode: 'append' }),
   accounting: (message) => analyticsOf('mixpanel_destination_accounting')(message),
   summary: (accounting) => summaryTable(accounting as DestinationAccounting),

@@ -58,7 +58,7 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
       if (reported !== undefined) {
         accounting = reported;
       } else if (message.type === 'LOG') {
-        log.info(message.log.message);
+        logAtLevel(log, message.log.level, message.log.message);
       }
     },
   };
@@ -75,6 +75,13 @@ export async function runSync(settings: SyncSettings, log: Logger, progress: Pro
   if (sourceError) throw sourceError;
   if (accounting === undefined) throw new ConnectorError('The destination finished without reporting its accounting.');
   return { accounting, statesAcknowledged };
+}
+
+function logAtLevel(log: Logger, level: string, message: string): void {
+  if (level === 'ERROR' || level === 'FATAL') log.error(message);
+  else if (level === 'WARN') log.warn(message);
+  else if (level === 'INFO') log.info(message);
+  else log.debug(message);
 }
 
 async function configuredCatalog(source: Source, settings: SyncSettings, log: Logger): Promise<ConfiguredAirbyteCatalog> {

@@ -13,6 +13,23 @@ export interface DestinationAccounting {
   complete?: boolean;
 }
 
+/** Streams listed under "Skipped, by stream"; the rest are summed on one line (a workspace has ~100 streams). */
+const SKIPPED_STREAMS_SHOWN = 8;
+
+function skippedByStream(streams: Array<[string, EventOutcome]>): string[] {
+  if (streams.length === 0) return [];
+  const sorted = [...streams].sort(([a, x], [b, y]) => y.skipped - x.skipped || a.localeCompare(b));
+  const shown = sorted.length > SKIPPED_STREAMS_SHOWN + 1 ? sorted.slice(0, SKIPPED_STREAMS_SHOWN) : sorted;
+  const rest = sorted.slice(shown.length);
+  const restCount = rest.reduce((n, [, o]) => n + o.skipped, 0);
+  return [
+    '',
+    'Skipped, by stream:',
+    ...shown.map(([name, o]) => `  ${name}: ${o.skipped}`),
+    ...(rest.length ? [`  … ${rest.length} more stream(s): ${restCount} (LOG_LEVEL=debug shows the destination's per-stream accounting)`] : []),
+  ];
+}
+
 export function summaryTable(accounting: DestinationAccounting): string {
   // Rows that reached Mixpanel's side (sent or rejected) form the table; skipped records have no event name
   // (they never got one), so they are listed per stream below it.
@@ -29,7 +46,7 @@ export function summaryTable(accounting: DestinationAccounting): string {
     Object.keys(map).length ? [``, `${title}:`, ...Object.entries(map).map(([reason, t]) => `  ${reason}: ${t.count}`)] : [];
   return [
     ...lines,
-    ...(skippedOnly.length ? ['', 'Skipped, by stream:', ...skippedOnly.map(([name, o]) => `  ${name}: ${o.skipped}`)] : []),
+    ...skippedByStream(skippedOnly),
     ...reasons('Rejected, by reason', accounting.rejectedByReason),
     ...reasons('Skipped, by reason', accounting.skippedByReason),
     ...(accounting.warnings && Object.keys(accounting.warnings).length ? ['', 'Warnings (events still sent):', ...Object.entries(accounting.warnings).map(([w, n]) => `  ${w}: ${n}`)] : []),

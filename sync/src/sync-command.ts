@@ -1,6 +1,7 @@
 /** Runs one sync from a validated config and prints the summary; returns the process exit code. */
 import { ConnectorError } from '../../connector-kit/errors';
 import type { Logger } from '../../connector-kit/logger';
+import { safeErrorMessage, safeStack } from '../../connector-kit/privacy';
 import { Progress } from './progress';
 import { runSync, type SyncResult } from './run-sync';
 import type { SyncSettings } from './sync-config';
@@ -17,9 +18,9 @@ export async function syncAndReport(settings: SyncSettings, log: Logger, print: 
   } catch (err) {
     progress.stop();
     const known = err instanceof ConnectorError;
-    log.error(`Sync failed${known ? ` (${err.failureType})` : ''}: ${(err as Error)?.message ?? String(err)}`);
+    log.error(`Sync failed${known ? ` (${err.failureType})` : ''}: ${known ? err.message : safeErrorMessage(err)}`);
     log.error(`Progress up to the last acknowledged record is saved in ${settings.stateFile}; run the same command again to resume.`);
-    if (!known && process.env.LOG_LEVEL === 'debug') log.debug(String((err as Error)?.stack));
+    if (!known) log.debug(String(safeStack(err)));
     return { code: 1 };
   }
 }

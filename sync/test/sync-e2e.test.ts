@@ -136,7 +136,7 @@ describe('sync runner', () => {
 });
 
 describe('npm start demo', () => {
-  it('generates an export, syncs it into the local receiver and says where the events are', async () => {
+  it('runs both directions: the export into the local Mixpanel server, then cohorts on those events into the local Braze server', async () => {
     const demoDir = path.join(work, 'demo');
     const r = await runNodeScript('dist/sync/src/demo.js', [], { env: { DEMO_DIR: demoDir }, timeoutMs: 120_000 });
     expect(r.code).toBe(0);
@@ -144,8 +144,24 @@ describe('npm start demo', () => {
     expect(t.received).toBe(20_000);
     expect(t.sent).toBeGreaterThan(10_000);
     expect(r.stdout).toContain(`Received events: ${path.join(demoDir, 'received-events.ndjson')}`);
+    // Each direction's log lines, told apart by the cohort sync's state file.
+    const logLines = r.stderr.split('\n').filter((l) => / (INFO|WARN|ERROR) /.test(l));
+    const loopStarts = logLines.findIndex((l) => l.includes('cohort-state.json'));
+    expect(loopStarts).toBeGreaterThan(0);
+    // What a new user sees above the summary table fits on one screen (no per-stream lines, no record samples).
+    const aboveTable = r.stdout.slice(0, r.stdout.indexOf('Mixpanel event')).split('\n').length + loopStarts;
+    expect(aboveTable).toBeLessThanOrEqual(20);
     const stored = fs.readFileSync(path.join(demoDir, 'received-events.ndjson'), 'utf8').trim().split('\n');
     expect(stored.length).toBe(t.sent);
     expect(JSON.parse(stored[0])).toMatchObject({ event: expect.any(String), properties: { token: DEFAULT_CREDENTIALS.projectTokens[0], distinct_id: expect.any(String) } });
+
+    // The loop back: every member of every cohort got it in mixpanel_cohorts, and the counts match the events.
+    const opened = new Set(stored.map((l) => JSON.parse(l)).filter((e) => e.event === 'Email Open').map((e) => e.properties.distinct_id));
+    const users = fs.readFileSync(path.join(demoDir, 'braze-users.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const inCohort = users.filter((u) => u.mixpanel_cohorts.includes('Opened an email')).map((u) => u.external_id);
+    expect(new Set(inCohort)).toEqual(opened);
+    expect(r.stdout).toMatch(/^total\s+(\d+)\s+\1\s+0\s+0\s+0\s+0$/m); // a first sync: every member added
+    expect(r.stdout).toContain('0 users were created');
+    expect(logLines.length - loopStarts).toBeLessThanOrEqual(20);
   });
 });

@@ -10,6 +10,7 @@ import { objectKey } from './layout';
 import { fail, SampleExportOptions, ResolvedOptions, resolveOptions, selectTypes } from './options';
 import { allocate, eventTime, planFiles, typeWeights } from './plan';
 import { Prng } from './prng';
+import { CanaryMaker } from './canaries';
 import { GeneratedRecord, RecordFactory } from './record-factory';
 import { buildWorld, World } from './world';
 import { writeAvroFile } from './write-avro-file';
@@ -71,13 +72,14 @@ export async function generateSampleExport(options: SampleExportOptions): Promis
     catalogueSource: source,
   };
   for (let i = 0; i < specs.length; i++) {
-    await writeType(specs[i], counts[i], world, o, integrationId, result);
+    await writeType(specs[i], i, counts[i], world, o, integrationId, result);
   }
   return result;
 }
 
 async function writeType(
   spec: CatalogueEventType,
+  typeIndex: number,
   count: number,
   world: World,
   o: ResolvedOptions,
@@ -96,6 +98,9 @@ async function writeType(
     internationalFraction: o.internationalFraction,
     jsonEscapesFraction: o.jsonEscapesFraction,
     nestedPropertiesFraction: o.nestedPropertiesFraction,
+    junkIdFraction: o.junkIdFraction,
+    outOfRangeTimeFraction: o.outOfRangeTimeFraction,
+    canaries: o.canaryValues ? new CanaryMaker(`${typeIndex.toString(36)}x`) : undefined,
   });
   const schemas = [buildWriterSchema(spec, 0), buildWriterSchema(spec, 1)] as const;
   const hasExternalId = spec.fields.some((f) => f.name === 'external_user_id');

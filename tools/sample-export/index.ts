@@ -9,3 +9,4 @@ export { buildWriterSchema } from './avro-schema';
 export { decoderCodecs, encoderCodecs, CODEC_NAMES } from './codecs';
 export type { AvroCodecName } from './codecs';
 export { objectKey, parseObjectKey, dateHour } from './layout';
+export { CANARY_PATTERN } from './canaries';

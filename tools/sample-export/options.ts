@@ -41,6 +41,12 @@ export interface SampleExportOptions {
   nestedPropertiesFraction?: number;
   /** Share of all records that are users.behaviors.CustomEvent. Default: the built-in type weights (about 6 %). */
   customEventShare?: number;
+  /** Share of identified users' records whose external_user_id is a placeholder such as "anon". Default 0. */
+  junkIdFraction?: number;
+  /** Share of records whose time is in 2034 or 1965 (outside what Mixpanel accepts). Default 0. */
+  outOfRangeTimeFraction?: number;
+  /** Privacy tests: every string value is a unique canary matching CANARY_PATTERN (see canaries.ts). Default false. */
+  canaryValues?: boolean;
   /** Size of the user pool. Default 2 000. */
   users?: number;
   /** The older and the current `<schema-id>` path segment. Default [1, 2]. */
@@ -109,6 +115,9 @@ export function resolveOptions(o: SampleExportOptions): ResolvedOptions {
     jsonEscapesFraction: fraction('jsonEscapesFraction', o.jsonEscapesFraction ?? 0),
     nestedPropertiesFraction: fraction('nestedPropertiesFraction', o.nestedPropertiesFraction ?? 0),
     customEventShare: o.customEventShare === undefined ? undefined : fraction('customEventShare', o.customEventShare),
+    junkIdFraction: fraction('junkIdFraction', o.junkIdFraction ?? 0),
+    outOfRangeTimeFraction: fraction('outOfRangeTimeFraction', o.outOfRangeTimeFraction ?? 0),
+    canaryValues: o.canaryValues ?? false,
     users: positiveInt('users', o.users ?? 2_000),
     schemaIds: o.schemaIds ?? [1, 2],
     cluster: o.cluster ?? 'prod-01',

@@ -8,6 +8,7 @@ import { EventContext } from './event-context';
 import { CURRENCIES, CUSTOM_EVENT_NAMES, FIELD_GENERATORS, PRODUCTS, ValueGenerator, fallbackFor, purchaseProperties } from './field-values';
 import { INTERNATIONAL_CUSTOM_EVENT_NAMES } from './international';
 import { Prng } from './prng';
+import type { CanaryMaker } from './canaries';
 import { World } from './world';
 
 export type GeneratedRecord = Record<string, unknown> & { id: string };
@@ -64,7 +65,19 @@ export interface RecordFactoryOptions {
   internationalFraction?: number;
   jsonEscapesFraction?: number;
   nestedPropertiesFraction?: number;
+  /** Share of identified users' records whose external_user_id is a placeholder Mixpanel refuses. */
+  junkIdFraction?: number;
+  /** Share of records whose time is years in the future or before 1971 (a destination must reject them). */
+  outOfRangeTimeFraction?: number;
+  /** Set: every string value becomes a canary (see canaries.ts). */
+  canaries?: CanaryMaker;
 }
+
+/** Placeholder ids Mixpanel refuses, written by the junkIdFraction option. */
+const JUNK_IDS = ['anon', 'null', 'undefined', '0', 'N/A'];
+/** 2034 (like Braze's own sample files) and 1965, in UNIX seconds. */
+const FUTURE_SECONDS = Date.UTC(2034, 0, 1) / 1000;
+const ANCIENT_SECONDS = Date.UTC(1965, 5, 1) / 1000;
 
 export class RecordFactory {
   private readonly fields: CompiledField[];
@@ -121,7 +134,19 @@ export class RecordFactory {
       rec[f.name] = f.presence >= 1 || c.rng.chance(f.presence) ? f.generate(c) : null;
     }
     if (generation === 0 && this.olderSchemaDrops) rec[this.olderSchemaDrops] = null;
+    this.opts.canaries?.apply(rec);
+    this.plantFaults(rec, c.rng);
     return rec;
+  }
+
+  /** The optional bad values (junk ids, out-of-range times); draws randomness only when asked for them. */
+  private plantFaults(rec: GeneratedRecord, rng: Prng): void {
+    const { junkIdFraction = 0, outOfRangeTimeFraction = 0 } = this.opts;
+    if (junkIdFraction > 0 && typeof rec.external_user_id === 'string' && rng.chance(junkIdFraction)) rec.external_user_id = rng.pick(JUNK_IDS);
+    if (outOfRangeTimeFraction > 0 && typeof rec.time === 'number' && rng.chance(outOfRangeTimeFraction)) {
+      rec.time = rng.chance(0.5) ? FUTURE_SECONDS + rng.int(0, 86_400) : ANCIENT_SECONDS + rng.int(0, 86_400);
+      if (typeof rec.time_ms === 'number') rec.time_ms = (rec.time as number) * 1000;
+    }
   }
 
   private context(time: number): EventContext {

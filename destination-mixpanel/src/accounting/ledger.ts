@@ -1,13 +1,15 @@
 /**
  * Counts what happened to every received record (imported, rejected per reason, skipped per reason) and
- * keeps a few samples per reason, so a run can prove received = imported + rejected + skipped.
+ * keeps a few samples per reason, so a run can prove received = imported + rejected + skipped. Samples are
+ * value-free (stream, id, detail, field names: connector-kit/privacy.ts): they end up in logs and traces.
  */
+import { describeRecord, type RecordSample } from '../../../connector-kit/privacy';
+
 const SAMPLES_PER_REASON = 3;
-const SAMPLE_CHARS = 1000;
 
 export interface ReasonTally {
   count: number;
-  samples: Array<{ stream?: string; detail?: string; record: string }>;
+  samples: RecordSample[];
 }
 
 export interface AccountingSummary {
@@ -46,13 +48,13 @@ export class Ledger {
     this.imported += n;
   }
 
-  /** `sample` is called only while the reason still needs samples (serialising costs time). */
-  recordRejected(reason: string, detail: string | undefined, stream: string | undefined, sample: () => unknown): void {
+  /** `sample` is called only while the reason still needs samples. */
+  recordRejected(reason: string, detail: string | undefined, stream: string | undefined, sample: () => RecordSample): void {
     this.rejectedTotal++;
     note(this.rejected, reason, detail, stream, sample);
   }
 
-  recordSkipped(reason: string, detail: string | undefined, stream: string | undefined, sample: () => unknown): void {
+  recordSkipped(reason: string, detail: string | undefined, stream: string | undefined, sample: () => RecordSample): void {
     this.skippedTotal++;
     note(this.skipped, reason, detail, stream, sample);
   }
@@ -95,24 +97,14 @@ export class Ledger {
   }
 }
 
-function note(map: Map<string, ReasonTally>, reason: string, detail: string | undefined, stream: string | undefined, sample: () => unknown): void {
+function note(map: Map<string, ReasonTally>, reason: string, detail: string | undefined, stream: string | undefined, sample: () => RecordSample): void {
   let tally = map.get(reason);
   if (!tally) {
     tally = { count: 0, samples: [] };
     map.set(reason, tally);
   }
   tally.count++;
-  if (tally.samples.length < SAMPLES_PER_REASON) {
-    let record: string;
-    try {
-      const value = sample();
-      record = typeof value === 'string' ? value : value === undefined ? '(no sample)' : JSON.stringify(value);
-    } catch {
-      record = '(unserialisable record)';
-    }
-    if (record.length > SAMPLE_CHARS) record = record.slice(0, SAMPLE_CHARS) + '…(truncated)';
-    tally.samples.push({ ...(stream ? { stream } : {}), ...(detail ? { detail } : {}), record });
-  }
+  if (tally.samples.length < SAMPLES_PER_REASON) tally.samples.push({ ...sample(), ...(stream ? { stream } : {}), ...(detail ? { detail } : {}) });
 }
 
 /** Human-readable lines for the end-of-run log. */
@@ -124,9 +116,7 @@ export function summaryLines(s: AccountingSummary): string[] {
   for (const [label, byReason] of [['rejected', s.rejectedByReason], ['skipped', s.skippedByReason]] as const) {
     for (const [reason, tally] of Object.entries(byReason)) {
       lines.push(`  ${label} ${reason}: ${tally.count}`);
-      for (const sample of tally.samples) {
-        lines.push(`    e.g.${sample.stream ? ` [${sample.stream}]` : ''}${sample.detail ? ` ${sample.detail}:` : ''} ${sample.record}`);
-      }
+      for (const sample of tally.samples) lines.push(`    e.g. ${describeRecord(sample)}`);
     }
   }
   for (const [warning, count] of Object.entries(s.warnings)) lines.push(`  warning ${warning}: ${count}`);

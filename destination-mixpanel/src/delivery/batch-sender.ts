@@ -136,7 +136,7 @@ export class BatchSender {
     const mid = lines.length >> 1;
     this.log.info(`Mixpanel answered 413 for ${lines.length} events; resending as two requests of ${mid} and ${lines.length - mid}.`);
     const [left, right] = await Promise.all([this.deliver(lines.slice(0, mid), signal), this.deliver(lines.slice(mid), signal)]);
-    return left.concat(right.map((r) => ({ index: r.index + mid, message: r.message })));
+    return left.concat(right.map((r) => ({ ...r, index: r.index + mid })));
   }
 }
 

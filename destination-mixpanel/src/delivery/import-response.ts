@@ -4,9 +4,14 @@
  * are matched by `index` (insert id spelled `insert_id` or `$insert_id` as a fallback); plain-string entries
  * carry only a message.
  */
+import { withoutQuotedValues } from '../../../connector-kit/privacy';
+
 export interface RecordRejection {
   index: number;
+  /** Mixpanel's message with quoted values removed (they may be personal data; see connector-kit/privacy.ts). */
   message: string;
+  /** The field Mixpanel named, when it did. */
+  field?: string;
 }
 
 export interface ImportVerdict {
@@ -36,7 +41,7 @@ export function parseJsonBody(body: string): Record<string, unknown> | undefined
 export function errorMessageOf(body: string, status: number): string {
   const json = parseJsonBody(body);
   const text = typeof json?.error === 'string' ? json.error : body.trim().replace(/\s+/g, ' ');
-  return text ? `HTTP ${status}: ${text.slice(0, 300)}` : `HTTP ${status}`;
+  return text ? `HTTP ${status}: ${withoutQuotedValues(text.slice(0, 300))}` : `HTTP ${status}`;
 }
 
 /**
@@ -50,12 +55,12 @@ export function interpretBadRequest(body: string, count: number, insertIdAt: (in
     return { rejections: allRecords(count, fallbackMessage) };
   }
 
-  const rejected = new Map<number, string>();
+  const rejected = new Map<number, { message: string; field?: string }>();
   const unattributed: string[] = [];
   let byInsertId: Map<string, number> | undefined;
   for (const entry of failed) {
     if (typeof entry === 'string') {
-      unattributed.push(entry);
+      unattributed.push(withoutQuotedValues(entry));
       continue;
     }
     if (!entry || typeof entry !== 'object') continue;
@@ -70,7 +75,7 @@ export function interpretBadRequest(body: string, count: number, insertIdAt: (in
       }
     }
     if (index === undefined) unattributed.push(message);
-    else if (!rejected.has(index)) rejected.set(index, message);
+    else if (!rejected.has(index)) rejected.set(index, { message, field: fieldNameOf(item) });
   }
 
   if (unattributed.length > 0) {
@@ -79,7 +84,7 @@ export function interpretBadRequest(body: string, count: number, insertIdAt: (in
     const message = unattributed[0].startsWith('HTTP ') ? unattributed[0] : `HTTP 400: ${unattributed[0].slice(0, 300)}`;
     if (imported === undefined || imported === 0) {
       // Nothing (else) was stored: every record not listed by index failed for the unattributed reason.
-      for (let i = 0; i < count; i++) if (!rejected.has(i)) rejected.set(i, message);
+      for (let i = 0; i < count; i++) if (!rejected.has(i)) rejected.set(i, { message });
     } else if (imported < remaining) {
       return {
         rejections: toList(rejected),
@@ -90,9 +95,14 @@ export function interpretBadRequest(body: string, count: number, insertIdAt: (in
   return { rejections: toList(rejected) };
 }
 
+/** A field name as Mixpanel reports it (`properties.time`); anything that does not look like one is dropped. */
+function fieldNameOf(item: FailedRecordObject): string | undefined {
+  return typeof item.field === 'string' && /^[\w$.\- ]{1,100}$/.test(item.field) ? item.field : undefined;
+}
+
 function describeFailure(item: FailedRecordObject): string | undefined {
-  const message = typeof item.message === 'string' ? item.message : undefined;
-  const field = typeof item.field === 'string' ? item.field : undefined;
+  const message = typeof item.message === 'string' ? withoutQuotedValues(item.message) : undefined;
+  const field = fieldNameOf(item);
   if (!message && !field) return undefined;
   return `HTTP 400: ${message ?? 'invalid'}${field && !(message ?? '').includes(field) ? ` (field ${field})` : ''}`.slice(0, 320);
 }
@@ -110,6 +120,6 @@ function allRecords(count: number, message: string): RecordRejection[] {
   return Array.from({ length: count }, (_, index) => ({ index, message }));
 }
 
-function toList(map: Map<number, string>): RecordRejection[] {
-  return [...map.entries()].sort((a, b) => a[0] - b[0]).map(([index, message]) => ({ index, message }));
+function toList(map: Map<number, { message: string; field?: string }>): RecordRejection[] {
+  return [...map.entries()].sort((a, b) => a[0] - b[0]).map(([index, r]) => ({ index, ...r }));
 }

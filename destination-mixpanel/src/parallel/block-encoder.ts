@@ -7,15 +7,16 @@
  */
 import { parseMessageLine, toDestinationMessage, type InputProtocol } from '../../../connector-kit/input';
 import type { AirbyteStateMessage } from '../../../connector-kit/protocol';
+import { sampleOf, type RecordSample } from '../../../connector-kit/privacy';
 import type { EncodeRecord } from '../record-encoder';
 
 /** Something in the block other than an accepted event. `at` = number of accepted events before it in the block. */
 export type BlockItem = { at: number } & (
   | { kind: 'state'; state: AirbyteStateMessage }
-  /** `sample`: the record's JSON, sent only for the first few skips per reason (the ledger keeps only a few). */
-  | { kind: 'skipped'; stream: string; reason: string; detail?: string; sample?: string }
+  /** `sample` (value-free), sent only for the first few skips per reason (the ledger keeps only a few). */
+  | { kind: 'skipped'; stream: string; reason: string; detail?: string; sample?: RecordSample }
   | { kind: 'rejected'; stream: string; reason: string; detail: string; countAs: string; record: unknown }
-  /** An unreadable line: `line` counts from 1 within the block; `problem` completes "Input line N …"; `text` is its start. */
+  /** An unreadable line: `line` counts from 1 within the block; `problem` completes "Input line N …"; `text` is its start (for the rejected-records file only). */
   | { kind: 'problem'; line: number; problem: string; text: string }
 );
 
@@ -82,7 +83,7 @@ export function encodeBlock(bytes: Uint8Array, protocol: InputProtocol, encode: 
         break;
       case 'skipped': {
         const sampled = sampledSkips.get(verdict.reason) ?? 0;
-        const sample = sampled < SAMPLED_SKIPS_PER_REASON ? JSON.stringify(verdict.record) : undefined;
+        const sample = sampled < SAMPLED_SKIPS_PER_REASON ? sampleOf(verdict.record) : undefined;
         if (sample !== undefined) sampledSkips.set(verdict.reason, sampled + 1);
         items.push({ at: out.count, kind: 'skipped', stream, reason: verdict.reason, detail: verdict.detail, sample });
         break;

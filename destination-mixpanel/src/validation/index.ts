@@ -1,6 +1,7 @@
 /**
  * Pre-send validation (DESIGN §5.3): an event Mixpanel's /import would refuse is rejected here, with a stable
- * reason code and a detail for the user, instead of being sent.
+ * reason code and a detail for the user, instead of being sent. Details name fields and kinds of values,
+ * never the values themselves: they are logged (DESIGN §7).
  */
 import type { MixpanelEvent } from '../mapping/types';
 import { INSERT_ID_PATTERN } from './insert-id';
@@ -63,7 +64,7 @@ function checkDistinctId(value: unknown): Rejection | null {
   const id = typeof value === 'string' ? value : String(value);
   if (id.trim() === '') return { reason: R.invalidDistinctId, detail: 'distinct_id is empty' };
   if (isJunkId(id)) {
-    return { reason: R.invalidDistinctId, detail: `distinct_id ${JSON.stringify(id)} is a placeholder value Mixpanel refuses` };
+    return { reason: R.invalidDistinctId, detail: 'distinct_id is a placeholder value Mixpanel refuses (such as "anon", "null", "0")' };
   }
   return null;
 }
@@ -75,12 +76,8 @@ function checkTime(value: unknown, nowMs: number): Rejection | null {
     return { reason: R.invalidTime, detail: `time must be epoch milliseconds (a number), got ${describe(value)}` };
   }
   const ms = value;
-  if (ms < MIN_TIME_MS || ms > nowMs + MAX_FUTURE_MS) {
-    return {
-      reason: R.timeOutOfRange,
-      detail: `time ${new Date(ms).toISOString()} is outside 1971-01-01 … now + 1 h (${new Date(nowMs + MAX_FUTURE_MS).toISOString()})`,
-    };
-  }
+  if (ms < MIN_TIME_MS) return { reason: R.timeOutOfRange, detail: 'time is before 1971-01-01, which Mixpanel refuses' };
+  if (ms > nowMs + MAX_FUTURE_MS) return { reason: R.timeOutOfRange, detail: 'time is more than 1 hour in the future, which Mixpanel refuses' };
   return null;
 }
 
@@ -133,10 +130,11 @@ function checkShape(event: MixpanelEvent): Rejection | null {
   return null;
 }
 
-/** A short, value-free description for details (never echoes long or nested values). */
+/** The kind of a value, for details: never the value itself. */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return value.length > 40 ? `a ${value.length}-character string` : JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return `a ${value.length}-character string`;
+  if (typeof value === 'number') return Number.isFinite(value) ? 'a number' : String(value);
+  if (typeof value === 'boolean') return 'a boolean';
   if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : `a ${typeof value}`;
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -3,6 +3,7 @@
  * blocks of `count` records each, decoded with the writer schema from the header. Work is batched per
  * block (one decompression, one tight decode loop) rather than per record through a stream.
  */
+import { safeErrorMessage } from '../../../connector-kit/privacy';
 import avro from 'avsc';
 import type { Readable } from 'stream';
 import { CODECS, CodecError } from './codecs';
@@ -248,6 +249,7 @@ function decodeSafely(type: avro.Type, buf: Buffer, pos: number, name: string): 
   try {
     return type.decode(buf, pos);
   } catch (err) {
-    throw new CorruptAvroError(`${name} is corrupt: undecodable value (${(err as Error).message})`);
+    // The decoder's message may quote the bytes it choked on (record data): quoted parts are dropped.
+    throw new CorruptAvroError(`${name} is corrupt: undecodable value (${safeErrorMessage(err)})`);
   }
 }
