@@ -363,19 +363,24 @@ export class QueryApi {
     const from = Math.min(page * this.pageSize, session.members.size);
     const to = Math.min(from + this.pageSize, session.members.size);
     const parts: string[] = [];
+    const keys = output?.map((k) => [k, `${JSON.stringify(k)}:`] as const);
     for (let i = from; i < to; i++) {
       const m = session.members.at(i);
-      parts.push(`{"$distinct_id":${JSON.stringify(m.id)},"$properties":${JSON.stringify(pick(m.properties ?? {}, output))}}`);
+      parts.push(`{"$distinct_id":${JSON.stringify(m.id)},"$properties":${keys ? pickJson(m.properties ?? {}, keys) : JSON.stringify(m.properties ?? {})}}`);
     }
     return `{"page":${page},"page_size":${this.pageSize},"session_id":${JSON.stringify(session.id)},"status":"ok","total":${to - from},"results":[${parts.join(',')}]}`;
   }
 }
 
-function pick(properties: Record<string, unknown>, keys: string[] | undefined): Record<string, unknown> {
-  if (!keys) return properties;
-  const out: Record<string, unknown> = {};
-  for (const k of keys) if (k in properties) out[k] = properties[k];
-  return out;
+/** The JSON of `properties` limited to `keys` (each with its key already as JSON), without building an object. */
+function pickJson(properties: Record<string, unknown>, keys: ReadonlyArray<readonly [string, string]>): string {
+  let json = '';
+  for (const [key, keyJson] of keys) {
+    const value = properties[key];
+    if (value === undefined) continue;
+    json += (json ? ',' : '') + keyJson + JSON.stringify(value);
+  }
+  return `{${json}}`;
 }
 
 function parseJson<T>(text: string, field: string): T {

@@ -24,16 +24,19 @@ function userIdOf(value: unknown): string | null {
 }
 
 export function* memberRecords(results: EngageMember[], current: CurrentCohort, seen: SeenSet, userIdProperty: string, outputProperties: string[]): Generator<MemberRecord> {
+  const none: Record<string, unknown> = {};
   for (const member of results) {
-    if (!seen.add(member.distinctId)) {
+    const distinctId = String(member.$distinct_id);
+    if (!seen.add(distinctId)) {
       current.duplicates++;
       continue;
     }
-    const userId = userIdProperty === DISTINCT_ID_PROPERTY ? member.distinctId : userIdOf(member.properties[userIdProperty]);
+    const profile = member.$properties ?? none;
+    const userId = userIdProperty === DISTINCT_ID_PROPERTY ? distinctId : userIdOf(profile[userIdProperty]);
     if (userId === null) current.without_user_id++;
     const properties: Record<string, unknown> = {};
-    for (const p of outputProperties) if (p in member.properties) properties[p] = member.properties[p];
+    for (const p of outputProperties) if (p in profile) properties[p] = profile[p];
     current.members_so_far++;
-    yield { cohort_id: current.cohort_id, cohort_name: current.cohort_name, distinct_id: member.distinctId, user_id: userId, properties, snapshot_id: current.snapshot_id };
+    yield { cohort_id: current.cohort_id, cohort_name: current.cohort_name, distinct_id: distinctId, user_id: userId, properties, snapshot_id: current.snapshot_id };
   }
 }

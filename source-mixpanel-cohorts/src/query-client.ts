@@ -28,7 +28,8 @@ export interface RawCohort {
   project_id?: number | null;
 }
 
-export interface EngageMember { distinctId: string; properties: Record<string, unknown> }
+/** One member as Mixpanel sends it (checked: an id, and properties that are an object when present). */
+export interface EngageMember { $distinct_id: string | number; $properties?: Record<string, unknown> }
 export interface EngagePage { page: number; pageSize: number; sessionId: string; results: EngageMember[] }
 
 /** Mixpanel answered 400 about the query itself (not the credentials): the caller decides what it means. */
@@ -168,13 +169,14 @@ function parseEngagePage(body: unknown): EngagePage {
   if (!b || typeof b !== 'object' || !Array.isArray(b.results)) throw new MalformedAnswer('no results array');
   if (!Number.isInteger(b.page_size) || (b.page_size as number) <= 0) throw new MalformedAnswer('no page_size');
   if (typeof b.session_id !== 'string' || !b.session_id) throw new MalformedAnswer('no session_id');
-  const results: EngageMember[] = new Array(b.results.length);
-  for (let i = 0; i < b.results.length; i++) {
-    const r = b.results[i] as { $distinct_id?: unknown; $properties?: unknown };
+  // Checked in place (no copy per member): Mixpanel's own objects are what memberRecords reads.
+  const results = b.results as EngageMember[];
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
     const id = r?.$distinct_id;
     if (typeof id !== 'string' && typeof id !== 'number') throw new MalformedAnswer(`result ${i} has no $distinct_id`);
     const props = r.$properties;
-    results[i] = { distinctId: String(id), properties: props && typeof props === 'object' && !Array.isArray(props) ? (props as Record<string, unknown>) : {} };
+    if (props !== undefined && (props === null || typeof props !== 'object' || Array.isArray(props))) throw new MalformedAnswer(`result ${i} has $properties that are not an object`);
   }
   return { page: Number.isInteger(b.page) ? (b.page as number) : 0, pageSize: b.page_size as number, sessionId: b.session_id, results };
 }
