@@ -56,7 +56,7 @@ export function faultsFor(receiver: MixpanelReceiver, phase: Phase | undefined, 
 }
 
 /** The pair's pace: its source reads the small export in milliseconds, so answers are slowed a little. */
-const PAIR_PACE_MS = 40;
+const PAIR_PACE_MS = 80;
 
 export interface RunOutcome {
   /** True when the kill happened; false when the run ended first (nothing left to do at that point). */
