@@ -137,6 +137,12 @@ describeIf('no personal data in logs (canary values)', () => {
     expectNoCanary('sync stdout', r.stdout);
     expectNoCanary('sync stderr', r.stderr);
     expect(CANARY_PATTERN.test(fs.readFileSync(path.join(work, 'sync-rejected.ndjson'), 'utf8'))).toBe(true);
+
+    const denied = await runCli('sync', ['--config', write('sync-401.json', {
+      source: sourceConfig(), destination: destinationConfig({ credentials: { auth_type: 'api_secret', api_secret: 'wrong-secret-value' } }), state_file: 'sync-401-state.json',
+    })], { env: DEBUG });
+    expect(denied.code).toBe(1);
+    expectNoCanary('sync 401', denied.stdout + denied.stderr);
   });
 
   it('a destination with an unreadable line, generic records with bad values, and a 401', async () => {
