@@ -150,7 +150,7 @@ describeIf('no personal data in logs (canary values)', () => {
     const lines = transcript.split('\n').filter((l) => l.startsWith('{"type":"RECORD"'));
     const input = [
       lines[0].slice(0, Math.floor(lines[0].length / 2)), // cut mid-record: unreadable, full of canaries
-      record('crm_events', { event: 'Signup', distinct_id: 'cnry.generic1@canary.example', time: 'cnry-time-1', $insert_id: 'x' }),
+      record('crm_events', { event: 'Signup', distinct_id: 'cnry.generic1@canary.example', time: 'cnry-when', $insert_id: 'x' }), // an unparseable time string: rejected as invalid_time
       record('crm_events', { event: 'Signup', distinct_id: { email: 'cnry.generic2@canary.example' }, time: 1_700_000_000_000, id: 'evt-1' }), // ids may be named in logs,
       record('crm_events', { event: 'Signup', distinct_id: 'cnry.generic3@canary.example', time: 1_700_000_000_000, $insert_id: 'cnry/not-an-id' }),
       ...lines.slice(1, 50),
