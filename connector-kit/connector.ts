@@ -2,6 +2,11 @@
  * What a connector implements. The kit (runner.ts) turns these into the Airbyte CLI verbs and the
  * Singer tap/target flags, validates config against spec(), parses --state, emits messages with
  * backpressure and redacts every airbyte_secret value from all output.
+ *
+ * Logging rules for every connector (DESIGN §7; details in logger.ts and privacy.ts): one INFO line per phase,
+ * per-stream and per-file detail at debug (`log_level` setting, `LOG_LEVEL`); no record field value in any log,
+ * TRACE, error message or summary — describe records with `describeRecord` (stream, id, reason, field names);
+ * whole records only to a file the user configured.
  */
 import type {
   AirbyteCatalog,

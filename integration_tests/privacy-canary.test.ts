@@ -137,6 +137,12 @@ describeIf('no personal data in logs (canary values)', () => {
     expectNoCanary('sync stdout', r.stdout);
     expectNoCanary('sync stderr', r.stderr);
     expect(CANARY_PATTERN.test(fs.readFileSync(path.join(work, 'sync-rejected.ndjson'), 'utf8'))).toBe(true);
+
+    const denied = await runCli('sync', ['--config', write('sync-401.json', {
+      source: sourceConfig(), destination: destinationConfig({ credentials: { auth_type: 'api_secret', api_secret: 'wrong-secret-value' } }), state_file: 'sync-401-state.json',
+    })], { env: DEBUG });
+    expect(denied.code).toBe(1);
+    expectNoCanary('sync 401', denied.stdout + denied.stderr);
   });
 
   it('a destination with an unreadable line, generic records with bad values, and a 401', async () => {
@@ -144,7 +150,7 @@ describeIf('no personal data in logs (canary values)', () => {
     const lines = transcript.split('\n').filter((l) => l.startsWith('{"type":"RECORD"'));
     const input = [
       lines[0].slice(0, Math.floor(lines[0].length / 2)), // cut mid-record: unreadable, full of canaries
-      record('crm_events', { event: 'Signup', distinct_id: 'cnry.generic1@canary.example', time: 'cnry-time-1', $insert_id: 'x' }),
+      record('crm_events', { event: 'Signup', distinct_id: 'cnry.generic1@canary.example', time: 'cnry-when', $insert_id: 'x' }), // an unparseable time string: rejected as invalid_time
       record('crm_events', { event: 'Signup', distinct_id: { email: 'cnry.generic2@canary.example' }, time: 1_700_000_000_000, id: 'evt-1' }), // ids may be named in logs,
       record('crm_events', { event: 'Signup', distinct_id: 'cnry.generic3@canary.example', time: 1_700_000_000_000, $insert_id: 'cnry/not-an-id' }),
       ...lines.slice(1, 50),

@@ -27,6 +27,12 @@ export function startPipe(first: [string, ...string[]], second: [string, ...stri
   a.stdout.pipe(b.stdin);
   b.stdin.on('error', () => undefined); // the destination may die first
   a.stdout.on('error', () => undefined);
+  // As in a shell: once the reader is gone the writer gets EPIPE. (Left piped to a dead stdin, the source's
+  // stdout would stay paused by backpressure and the source would block forever.)
+  b.on('exit', () => {
+    a.stdout.unpipe(b.stdin);
+    a.stdout.destroy();
+  });
   const firstLines = lineListeners(a.stdout);
   const secondLines = lineListeners(b.stdout);
   const done = Promise.all([collect(a), collect(b)]).then(([x, y]) => ({ first: x, second: y }));

@@ -16,18 +16,31 @@ export async function discoverCatalog(settings: SourceSettings, log: Logger): Pr
   const streams = new Map<string, StreamDefinition>(catalogueStreams());
   await settings.storage.probe(settings.rootPrefix);
   const layout = await scanExportLayout(settings.storage, settings.rootPrefix);
+  // Per-stream schema news at debug, one INFO line for all (a new Braze field may touch every one of ~100 types).
+  const widened: string[] = [];
+  const added: string[] = [];
   for (const [eventType, folders] of layout.typeFolders) {
     const fields = await newestWriterFields(settings, folders, log);
     const known = streams.get(eventType);
     if (known) {
       if (!fields) continue;
-      const { schema, added } = addMissingFields(known.schema, fields);
-      if (added.length) log.info(`Stream "${known.name}": added field(s) found in the export but not in the catalogue: ${added.join(', ')}.`);
+      const { schema, added: newFields } = addMissingFields(known.schema, fields);
+      if (newFields.length) {
+        widened.push(known.name);
+        log.debug(`Stream "${known.name}": added field(s) found in the export but not in the catalogue: ${newFields.join(', ')}.`);
+      }
       streams.set(eventType, { ...known, schema });
     } else if (fields) {
-      log.info(`Event type "${eventType}" is not in the catalogue; adding stream "${streamNameOf(eventType)}" from its Avro schema.`);
+      added.push(streamNameOf(eventType));
+      log.debug(`Event type "${eventType}" is not in the catalogue; adding stream "${streamNameOf(eventType)}" from its Avro schema.`);
       streams.set(eventType, { name: streamNameOf(eventType), eventType, schema: streamSchemaFromAvro(eventType, fields) });
     }
+  }
+  if (widened.length || added.length) {
+    log.info(
+      `Schemas from the export: ${widened.length} stream(s) have fields the catalogue lacks (added), ${added.length} event type(s) are not in the catalogue ` +
+        `(streams added${added.length ? `: ${added.slice(0, 5).join(', ')}${added.length > 5 ? ', …' : ''}` : ''}); LOG_LEVEL=debug lists them.`,
+    );
   }
   if (layout.unrecognisedFolders.length || layout.looseObjects.length) {
     log.warn(`Some objects under ${settings.where} are outside the usual Braze layout; read will take their event type from the key or the Avro header.`);

@@ -26,7 +26,7 @@ function skippedByStream(streams: Array<[string, EventOutcome]>): string[] {
     '',
     'Skipped, by stream:',
     ...shown.map(([name, o]) => `  ${name}: ${o.skipped}`),
-    ...(rest.length ? [`  … ${rest.length} more stream(s): ${restCount} (LOG_LEVEL=debug shows the destination's per-stream accounting)`] : []),
+    ...(rest.length ? [`  … ${rest.length} more stream(s): ${restCount}`] : []),
   ];
 }
 

@@ -153,6 +153,14 @@ describe('summary table', () => {
     expect(text).toContain('  time_out_of_range: 1');
     expect(text).toContain('Received 6 = sent 3 + rejected 1 + skipped 2');
   });
+
+  it('lists the 8 streams with most skips and sums the rest on one line (an export has ~100 streams)', () => {
+    const byEvent = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`stream_${String(i).padStart(2, '0')}`, { imported: 0, rejected: 0, skipped: i + 1 }]));
+    const text = summaryTable({ received: 78, imported: 0, rejected: 0, skipped: 78, rejectedByReason: {}, skippedByReason: { no_external_user_id: { count: 78 } }, byEvent });
+    const listed = text.slice(text.indexOf('Skipped, by stream:')).split('\n').slice(1, 11);
+    expect(listed.slice(0, 8)).toEqual([11, 10, 9, 8, 7, 6, 5, 4].map((i) => `  stream_${String(i).padStart(2, '0')}: ${i + 1}`));
+    expect(listed[8]).toBe('  … 4 more stream(s): 10'); // 1 + 2 + 3 + 4
+  });
 });
 
 describe('Progress', () => {

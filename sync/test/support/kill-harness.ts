@@ -30,7 +30,13 @@ export function planKillPoints(seed: string): { sync: KillPoint[]; pair: KillPoi
   const rng = new Prng(`kill|${seed}`);
   const point = (target: Target, phase: Phase): KillPoint => ({ target, phase, delayMs: rng.int(0, MAX_DELAY_MS[phase]) });
   const sync = shuffle(SYNC_PHASES.map((phase) => point('sync', phase)), rng);
-  const pair = shuffle((['source', 'destination', 'both'] as const).flatMap((target) => PAIR_PHASES.map((phase) => point(target, phase))), rng);
+  const all = (['source', 'destination', 'both'] as const).flatMap((target) => PAIR_PHASES.map((phase) => point(target, phase)));
+  // The pair's source reads the whole small export ahead within one run, and once only its source is killed
+  // the destination delivers all of that: so the points that need undelivered work (a request to hold or
+  // fail, a file to be in) come first, those that leave work behind (destination or both killed) before the
+  // source-only ones; listing points, which fire even when nothing is left, come last.
+  const group = (p: KillPoint) => (p.phase === 'listing' ? 2 : p.target === 'source' ? 1 : 0);
+  const pair = [0, 1, 2].flatMap((g) => shuffle(all.filter((p) => group(p) === g), rng));
   return { sync, pair };
 }
 
@@ -56,7 +62,7 @@ export function faultsFor(receiver: MixpanelReceiver, phase: Phase | undefined, 
 }
 
 /** The pair's pace: its source reads the small export in milliseconds, so answers are slowed a little. */
-const PAIR_PACE_MS = 40;
+const PAIR_PACE_MS = 80;
 
 export interface RunOutcome {
   /** True when the kill happened; false when the run ended first (nothing left to do at that point). */
