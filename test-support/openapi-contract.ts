@@ -39,9 +39,12 @@ export class OpenApiContract {
 
   private constructor(private readonly doc: Schema) {}
 
-  static load(file: string): OpenApiContract {
-    const doc = yaml.load(fs.readFileSync(file, 'utf8')) as Schema;
-    return new OpenApiContract(inlineRefs(doc, doc) as Schema);
+  /** `correct` applies documented corrections to the description (refs already inlined) before any check. */
+  static load(file: string, correct?: (doc: Schema) => void): OpenApiContract {
+    const raw = yaml.load(fs.readFileSync(file, 'utf8')) as Schema;
+    const doc = inlineRefs(raw, raw) as Schema;
+    correct?.(doc);
+    return new OpenApiContract(doc);
   }
 
   static available(file: string): boolean {

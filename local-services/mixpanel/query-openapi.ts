@@ -2,15 +2,16 @@
  * Checks Query API traffic against Mixpanel's official OpenAPI description
  * (../shared/reference/mixpanel-openapi/query.openapi.yaml): requests (query parameters and the form body, each
  * field decoded by its declared type) and 200 responses, for `/cohorts/list` and `/engage`. Tests use it on both
- * sides: the local server's answers and every request the source sends.
+ * sides: the local server's answers and every request the source sends. The schema checks are the generic ones
+ * of test-support/openapi-contract.ts; this layer adds what is specific to the Query API's recorded requests
+ * (undeclared parameters and form fields, form fields decoded by type).
  *
  * One documented correction: the file types `$distinct_id` as integer, yet Mixpanel distinct ids are strings
  * (UUIDs, emails, device ids; the file's own example uses 4); both are accepted here.
  */
 import fs from 'fs';
 import path from 'path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import yaml from 'js-yaml';
+import { OpenApiContract } from '../../test-support/openapi-contract';
 import type { QueryRequestRecord } from './query-api';
 
 type Json = Record<string, any>;
@@ -23,79 +24,58 @@ export function queryOpenApiPath(): string | undefined {
   return undefined;
 }
 
-interface Operation { parameters: Json[]; body?: Json; response: ValidateFunction; form?: ValidateFunction }
+let contract: OpenApiContract | undefined;
 
-let operations: Map<string, Operation> | undefined;
-
-function load(): Map<string, Operation> {
-  if (operations) return operations;
+function load(): OpenApiContract {
+  if (contract) return contract;
   const file = queryOpenApiPath();
   if (!file) throw new Error('query.openapi.yaml not found (../shared/reference/mixpanel-openapi/)');
-  const doc = yaml.load(fs.readFileSync(file, 'utf8')) as Json;
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  const resolve = (p: Json): Json => (p.$ref ? p.$ref.replace('#/', '').split('/').reduce((n: Json, k: string) => n[k], doc) : p);
-  operations = new Map();
-  for (const endpoint of ['cohorts/list', 'engage']) {
-    const op = doc.paths[`/${endpoint}`].post;
-    const responseSchema = structuredClone(op.responses['200'].content['application/json'].schema);
-    const distinct = responseSchema.properties?.results?.items?.properties?.$distinct_id;
+  contract = OpenApiContract.load(file, (doc) => {
+    const distinct = doc.paths['/engage'].post.responses['200'].content['application/json'].schema.properties?.results?.items?.properties?.$distinct_id;
     if (distinct) distinct.type = ['string', 'integer']; // the correction described above
-    const body = op.requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
-    operations.set(endpoint, {
-      parameters: (op.parameters ?? []).map(resolve),
-      body,
-      response: ajv.compile(responseSchema),
-      form: body ? ajv.compile(body) : undefined,
-    });
-  }
-  return operations;
+  });
+  return contract;
+}
+
+function operation(endpoint: string): Json {
+  return load().operations('POST', `/${endpoint}`)[0];
 }
 
 /** Problems with a 200 response body of `endpoint`; empty when it conforms. */
 export function responseProblems(endpoint: 'cohorts/list' | 'engage', body: string): string[] {
-  const op = load().get(endpoint)!;
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch {
     return ['body is not JSON'];
   }
-  return op.response(value) ? [] : (op.response.errors ?? []).map((e) => `${endpoint} response ${e.instancePath || '/'} ${e.message}`);
+  return load().responseProblems('POST', `/${endpoint}`, 200, value).map((p) => `${endpoint} ${p}`);
 }
 
 /** Problems with a request the server recorded; empty when it conforms. */
 export function requestProblems(request: QueryRequestRecord): string[] {
   if (!request.endpoint) return [`${request.path} is not an endpoint of the Query API`];
-  const op = load().get(request.endpoint)!;
+  if (request.method !== 'POST') return [`${request.endpoint}: method ${request.method}, the API declares POST`];
+  const op = operation(request.endpoint);
   const problems: string[] = [];
-  if (request.method !== 'POST') problems.push(`${request.endpoint}: method ${request.method}, the API declares POST`);
-  for (const p of op.parameters.filter((p) => p.in === 'query')) {
-    const value = request.query[p.name];
-    if (value === undefined) {
-      if (p.required) problems.push(`${request.endpoint}: query parameter ${p.name} is required`);
-    } else if (p.schema?.type === 'integer' && !/^-?\d+$/.test(value)) {
-      problems.push(`${request.endpoint}: query parameter ${p.name} must be an integer`);
-    }
-  }
-  const declared = new Set(op.parameters.filter((p) => p.in === 'query').map((p) => p.name));
-  for (const name of Object.keys(request.query)) if (!declared.has(name)) problems.push(`${request.endpoint}: undeclared query parameter ${name}`);
+  const declared = new Set((op.parameters ?? []).filter((p: Json) => p.in === 'query').map((p: Json) => p.name));
+  for (const name of Object.keys(request.query)) if (!declared.has(name)) problems.push(`undeclared query parameter ${name}`);
+  const body: Json | undefined = op.requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
   const fields = Object.keys(request.form);
-  if (!op.body) {
-    if (fields.length) problems.push(`${request.endpoint}: the API declares no request body, got fields ${fields.join(', ')}`);
-    return problems;
-  }
-  if (!/^application\/x-www-form-urlencoded\b/.test(request.contentType ?? '')) problems.push(`${request.endpoint}: Content-Type must be application/x-www-form-urlencoded`);
-  const decoded: Json = {};
-  for (const [name, text] of Object.entries(request.form)) {
-    const schema = op.body.properties?.[name];
-    if (!schema) {
-      problems.push(`${request.endpoint}: undeclared form field ${name}`);
-      continue;
+  let decoded: Json | undefined;
+  if (!body) {
+    if (fields.length) problems.push(`the API declares no request body, got fields ${fields.join(', ')}`);
+  } else {
+    decoded = {};
+    for (const [name, text] of Object.entries(request.form)) {
+      const schema = body.properties?.[name];
+      if (schema) decoded[name] = decodeField(text, schema.type);
+      else problems.push(`undeclared form field ${name}`);
     }
-    decoded[name] = decodeField(text, schema.type);
   }
-  if (!op.form!(decoded)) problems.push(...(op.form!.errors ?? []).map((e) => `${request.endpoint} form ${e.instancePath || '/'} ${e.message}`));
-  return problems;
+  const contractRequest = { method: 'POST', path: `/${request.endpoint}`, query: request.query, headers: { 'content-type': request.contentType }, body: decoded };
+  problems.push(...load().requestProblems(contractRequest));
+  return problems.map((p) => `${request.endpoint}: ${p}`);
 }
 
 /** A form field's text as the value its declared type describes (arrays and objects are JSON text). */

@@ -6,9 +6,7 @@
  * Nothing from the request (headers, credentials) reaches an error or a log: only status, code and Mixpanel's
  * own error text.
  */
-import http from 'http';
-import https from 'https';
-import axios, { type AxiosInstance } from 'axios';
+import { HttpClient } from '../../connector-kit/http-client';
 import { ConnectorError, configError, transientError } from '../../connector-kit/errors';
 import type { Logger } from '../../connector-kit/logger';
 import { parseRetryAfter, retryDelayMs } from './backoff';
@@ -54,25 +52,21 @@ export interface EngageRequest {
 export class QueryClient {
   readonly bucket: TokenBucket;
   private readonly slots: Semaphore;
-  private readonly http: AxiosInstance;
+  private readonly http: HttpClient;
+  private readonly headers: Record<string, string>;
   /** Queries sent (every attempt counts against Mixpanel's budget). */
   queriesSent = 0;
 
   constructor(private readonly settings: CohortSettings, private readonly clock: Clock, private readonly log: Logger, userAgent: string) {
     this.bucket = new TokenBucket(settings.queriesPerHour, clock);
     this.slots = new Semaphore(settings.maxConcurrentQueries);
-    this.http = axios.create({
-      baseURL: settings.baseUrl,
-      timeout: settings.requestTimeoutMs,
-      httpAgent: new http.Agent({ keepAlive: true, maxSockets: settings.maxConcurrentQueries }),
-      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: settings.maxConcurrentQueries }),
-      auth: { username: settings.auth.username, password: settings.auth.password },
-      headers: { 'User-Agent': userAgent, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      responseType: 'text',
-      transformResponse: [(data) => data],
-      validateStatus: () => true,
-      maxRedirects: 0,
-    });
+    this.http = new HttpClient({ endpoint: settings.baseUrl, timeoutMs: settings.requestTimeoutMs, maxSockets: settings.maxConcurrentQueries });
+    this.headers = {
+      Authorization: 'Basic ' + Buffer.from(`${settings.auth.username}:${settings.auth.password}`).toString('base64'),
+      'User-Agent': userAgent,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+    };
   }
 
   /** POST /api/query/cohorts/list: every cohort of the project. */
@@ -122,18 +116,15 @@ export class QueryClient {
   }
 
   private async attempt(endpoint: string, form: URLSearchParams, params: Record<string, string>, parse: (body: unknown) => unknown): Promise<unknown | Retryable> {
-    let response;
-    try {
-      response = await this.http.post(`/api/query/${endpoint}`, form.toString(), { params });
-    } catch (err) {
-      // Only the code: an axios error carries the request, Authorization header included.
-      const code = (err as { code?: string }).code ?? 'network error';
+    const reply = await this.http.post(`${this.settings.baseUrl}/api/query/${endpoint}?${new URLSearchParams(params)}`, form.toString(), this.headers);
+    if (reply.kind === 'network') {
+      // The shared client hands over only the code, never the axios error (it carries the Authorization header).
+      const code = reply.code === 'UNKNOWN' ? 'network error' : reply.code;
       return { retry: true, reason: code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? `no answer within ${formatDuration(this.settings.requestTimeoutMs)}` : `connection failed (${code})` } satisfies Retryable;
     }
-    const status = response.status;
-    const text = typeof response.data === 'string' ? response.data : '';
-    const contentType = String(response.headers['content-type'] ?? '');
-    const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.clock.now());
+    const { status, text } = reply;
+    const contentType = String(reply.headers['content-type'] ?? '');
+    const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], this.clock.now());
     if (status === 429) return { retry: true, reason: `Mixpanel answered 429 (${mixpanelError(text) ?? 'rate limited'})`, retryAfterMs, budget: true } satisfies Retryable;
     if (status >= 500) return { retry: true, reason: `Mixpanel answered ${status}${/html/i.test(contentType) ? ' with an HTML error page' : ''}`, retryAfterMs } satisfies Retryable;
     if (status !== 200) throw refusal(status, mixpanelError(text) ?? `HTTP ${status}`, this.settings);

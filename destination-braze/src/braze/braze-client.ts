@@ -3,9 +3,7 @@
  * request config with the Authorization header, and the body with partner secrets) escape: every outcome is a
  * plain BrazeReply whose texts are our own.
  */
-import http from 'http';
-import https from 'https';
-import axios, { AxiosInstance } from 'axios';
+import { HttpClient, type NetworkFailure } from '../../../connector-kit/http-client';
 
 export interface RateLimitInfo {
   limit?: number;
@@ -16,7 +14,7 @@ export interface RateLimitInfo {
 
 export type BrazeReply =
   | { kind: 'http'; status: number; body: unknown; rateLimit: RateLimitInfo }
-  | { kind: 'network'; code: string; message: string };
+  | NetworkFailure;
 
 export interface BrazeClientOptions {
   restEndpoint: string;
@@ -29,55 +27,30 @@ export interface BrazeClientOptions {
 }
 
 export class BrazeClient {
-  private readonly http: AxiosInstance;
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly http: HttpClient;
   private readonly headers: { plain: Record<string, string>; withKey: Record<string, string> };
 
   constructor(private readonly options: BrazeClientOptions) {
-    this.agents = {
-      http: new http.Agent({ keepAlive: true, maxSockets: options.maxSockets }),
-      https: new https.Agent({ keepAlive: true, maxSockets: options.maxSockets }),
-    };
     const plain = { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': options.userAgent };
     this.headers = { plain, withKey: options.apiKey === undefined ? plain : { ...plain, Authorization: `Bearer ${options.apiKey}` } };
-    this.http = axios.create({
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      timeout: options.timeoutMs,
-      validateStatus: () => true,
-      responseType: 'text',
-      // Bodies arrive serialised; axios would otherwise parse and re-stringify every JSON string it sends.
-      transformRequest: [(data: unknown) => data],
-      transformResponse: [(data: unknown) => data],
-      maxContentLength: 4 * 1024 * 1024,
-      maxRedirects: 0,
-      proxy: false,
-    });
+    this.http = new HttpClient({ endpoint: options.restEndpoint, timeoutMs: options.timeoutMs, maxSockets: options.maxSockets, maxContentLength: 4 * 1024 * 1024 });
   }
 
   /** The host the client talks to, for messages (never credentials). */
   get host(): string {
-    try {
-      return new URL(this.options.restEndpoint).host;
-    } catch {
-      return this.options.restEndpoint;
-    }
+    return this.http.host;
   }
 
   /** POSTs a JSON body (already serialised, so retries reuse it) to `path` below the REST endpoint. */
   async post(path: string, body: string, withApiKey: boolean, signal?: AbortSignal): Promise<BrazeReply> {
     const headers = withApiKey ? this.headers.withKey : this.headers.plain;
-    try {
-      const res = await this.http.post(this.options.restEndpoint + path, body, { headers, signal });
-      return { kind: 'http', status: res.status, body: parseJson(res.data), rateLimit: rateLimitOf(res.headers as Record<string, unknown>) };
-    } catch (err) {
-      return networkFailure(err, this.host, this.options.timeoutMs);
-    }
+    const reply = await this.http.post(this.options.restEndpoint + path, body, headers, signal);
+    if (reply.kind === 'network') return reply;
+    return { kind: 'http', status: reply.status, body: parseJson(reply.text), rateLimit: rateLimitOf(reply.headers) };
   }
 
   close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.http.close();
   }
 }
 
@@ -105,18 +78,4 @@ function rateLimitOf(headers: Record<string, unknown>): RateLimitInfo {
     // Braze documents epoch seconds; a small number can only be seconds from now (read it so rather than wait forever or not at all).
     resetAtMs: reset === undefined ? undefined : reset < 1e9 ? Date.now() + reset * 1000 : reset * 1000,
   };
-}
-
-/** Only the error code is read; the error object itself stays here. */
-function networkFailure(err: unknown, host: string, timeoutMs: number): BrazeReply {
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'UNKNOWN';
-  const text: Record<string, string> = {
-    ECONNREFUSED: `connection to ${host} refused`,
-    ECONNRESET: `connection to ${host} reset`,
-    ENOTFOUND: `host ${host} not found (DNS)`,
-    EAI_AGAIN: `DNS lookup for ${host} failed temporarily`,
-    ECONNABORTED: `no answer from ${host} within ${Math.round(timeoutMs / 1000)} s`,
-    ETIMEDOUT: `connection to ${host} timed out`,
-  };
-  return { kind: 'network', code, message: text[code] ?? `request to ${host} failed (${code})` };
 }

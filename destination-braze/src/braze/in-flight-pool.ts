@@ -5,6 +5,7 @@
  */
 import { setMaxListeners } from 'events';
 import { Aborted } from './request-sender';
+import { WakeUps } from '../../../connector-kit/wake-ups';
 
 export type Task = (signal: AbortSignal) => Promise<void>;
 
@@ -12,7 +13,7 @@ export class InFlightPool {
   private running = 0;
   private readonly queue: Task[] = [];
   private readonly abort = new AbortController();
-  private wakeups: Array<() => void> = [];
+  private readonly wakeups = new WakeUps();
   private failure: Error | undefined;
 
   constructor(private readonly concurrency: number) {
@@ -34,7 +35,7 @@ export class InFlightPool {
     this.check();
     this.queue.push(task);
     this.pump();
-    while (!this.failure && this.queue.length >= this.concurrency) await this.nextWakeup();
+    while (!this.failure && this.queue.length >= this.concurrency) await this.wakeups.next();
     this.check();
   }
 
@@ -51,7 +52,7 @@ export class InFlightPool {
 
   /** Resolves once every queued and running task finished; throws the failure if there was one. */
   async drain(): Promise<void> {
-    while (!this.failure && this.running + this.queue.length > 0) await this.nextWakeup();
+    while (!this.failure && this.running + this.queue.length > 0) await this.wakeups.next();
     this.check();
   }
 
@@ -60,7 +61,7 @@ export class InFlightPool {
     this.failure = reason;
     this.queue.length = 0;
     this.abort.abort();
-    this.wake();
+    this.wakeups.wakeAll();
   }
 
   private pump(): void {
@@ -80,21 +81,11 @@ export class InFlightPool {
   private settle(): void {
     this.running--;
     this.pump();
-    this.wake();
+    this.wakeups.wakeAll();
   }
 
   private settleFailure(err: unknown): void {
     if (err instanceof Aborted && this.failure) return;
     this.stop(err instanceof Error ? err : new Error(String(err)));
-  }
-
-  private nextWakeup(): Promise<void> {
-    return new Promise((resolve) => this.wakeups.push(resolve));
-  }
-
-  private wake(): void {
-    const waiting = this.wakeups;
-    this.wakeups = [];
-    for (const resolve of waiting) resolve();
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../../connector-kit/logger';
 import { transientError } from '../../../connector-kit/errors';
-import { retryDelayMs, sleep } from '../../../destination-mixpanel/src/delivery/backoff';
+import { backoffDelayMs, sleep } from '../../../connector-kit/backoff';
 import type { BrazeClient, BrazeReply } from './braze-client';
 
 export interface RetryPolicy {
@@ -66,13 +66,14 @@ export class RequestSender {
   }
 
   private delayFor(reply: BrazeReply, attempt: number): number {
-    const backoff = { baseMs: this.policy.baseMs, maxMs: this.policy.maxMs };
+    // 2 s → 60 s by default, plus 0.5–2.5× base of jitter (as for Mixpanel ingestion).
+    const backoff = { baseMs: this.policy.baseMs, maxMs: this.policy.maxMs, jitter: { baseFrom: 0.5, baseRange: 2 } };
     if (reply.kind === 'http' && reply.status === 429 && reply.rateLimit.resetAtMs !== undefined) {
       // Braze's reset is whole epoch seconds; a little jitter keeps parallel requests from retrying in lock step.
       const untilReset = Math.max(0, reply.rateLimit.resetAtMs - Date.now());
       return untilReset + Math.round(Math.random() * Math.min(this.policy.baseMs, 1000));
     }
-    return retryDelayMs(attempt, backoff);
+    return backoffDelayMs(attempt, backoff);
   }
 
   private noteWindow(reply: Extract<BrazeReply, { kind: 'http' }>): void {

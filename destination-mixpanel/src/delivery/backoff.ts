@@ -1,7 +1,13 @@
 /**
  * Retry timing per Mixpanel's advice: start at the base (2 s), double up to the cap (60 s), add 0.5–2.5× base
  * of jitter (1–5 s at the defaults) so parallel requests do not retry in lock step; a Retry-After wins.
+ * The arithmetic is the shared one in connector-kit/backoff.ts; these are Mixpanel ingestion's numbers.
  */
+import { backoffDelayMs, sleep } from '../../../connector-kit/backoff';
+
+export { sleep };
+
+/** The server knows best; only an absurd value is bounded (the retry budget still applies on top). */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 export interface BackoffPolicy {
@@ -11,25 +17,5 @@ export interface BackoffPolicy {
 }
 
 export function retryDelayMs(attempt: number, policy: BackoffPolicy, retryAfterMs?: number): number {
-  // The server knows best; only an absurd value is bounded (the retry budget still applies on top).
-  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
-  const random = policy.random ?? Math.random;
-  const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exponential + policy.baseMs * (0.5 + 2 * random()));
-}
-
-/** Waits, but wakes early (rejecting) when the signal aborts so a failing sync can exit at once. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return backoffDelayMs(attempt, { ...policy, jitter: { baseFrom: 0.5, baseRange: 2 }, retryAfter: { capMs: MAX_RETRY_AFTER_MS } }, retryAfterMs);
 }

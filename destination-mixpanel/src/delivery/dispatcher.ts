@@ -6,6 +6,7 @@
 import type { Batch } from './batch';
 import { DeliveryFailure } from './batch-sender';
 import type { RecordRejection } from './import-response';
+import { WakeUps } from '../../../connector-kit/wake-ups';
 
 /** `byteLength` = exact UTF-8 size of the NDJSON body, when known. */
 export type DeliverFn = (lines: Buffer[], signal: AbortSignal, byteLength?: number) => Promise<RecordRejection[]>;
@@ -14,7 +15,7 @@ export class Dispatcher {
   private inFlight = 0;
   private readonly queue: Batch[] = [];
   private readonly abort = new AbortController();
-  private wakeups: Array<() => void> = [];
+  private readonly wakeups = new WakeUps();
   private failureValue: Error | undefined;
   private failureSignal!: () => void;
   /** Resolves (never rejects) when a fatal failure happened; lets the caller stop waiting for input. */
@@ -33,7 +34,7 @@ export class Dispatcher {
   /** Queues a batch and returns once there is room for another one (backpressure for the reader). */
   async submit(batch: Batch): Promise<void> {
     this.enqueue(batch);
-    while (!this.failureValue && this.inFlight + this.queue.length >= this.concurrency) await this.nextWakeup();
+    while (!this.failureValue && this.inFlight + this.queue.length >= this.concurrency) await this.wakeups.next();
     if (this.failureValue) throw this.failureValue;
   }
 
@@ -46,7 +47,7 @@ export class Dispatcher {
 
   /** Waits until every queued and in-flight batch has settled; throws the fatal failure if there was one. */
   async drain(): Promise<void> {
-    while (!this.failureValue && this.inFlight + this.queue.length > 0) await this.nextWakeup();
+    while (!this.failureValue && this.inFlight + this.queue.length > 0) await this.wakeups.next();
     if (this.failureValue) throw this.failureValue;
   }
 
@@ -69,7 +70,7 @@ export class Dispatcher {
             this.fail(err instanceof Error ? err : new Error(String(err)));
           }
           this.pump();
-          this.wake();
+          this.wakeups.wakeAll();
         },
         (err: unknown) => {
           this.inFlight--;
@@ -86,16 +87,6 @@ export class Dispatcher {
     this.queue.length = 0;
     this.abort.abort();
     this.failureSignal();
-    this.wake();
-  }
-
-  private nextWakeup(): Promise<void> {
-    return new Promise((resolve) => this.wakeups.push(resolve));
-  }
-
-  private wake(): void {
-    const waiting = this.wakeups;
-    this.wakeups = [];
-    for (const resolve of waiting) resolve();
+    this.wakeups.wakeAll();
   }
 }
