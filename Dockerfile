@@ -1,6 +1,7 @@
 # One build, one image per connector. Pick the connector with the build target:
 #   docker build --target source-braze-currents -t braze-currents-mixpanel/source-braze-currents:0.1.0 .
 #   docker build --target destination-mixpanel  -t braze-currents-mixpanel/destination-mixpanel:0.1.0 .
+#   docker build --target destination-braze     -t braze-currents-mixpanel/destination-braze:0.1.0 .
 # Each image runs the Airbyte verbs: `docker run --rm IMAGE spec`, `... check --config /secrets/config.json`.
 # Labels and AIRBYTE_ENTRYPOINT must match <connector>/metadata.yaml (integration_tests/dockerfile.test.ts checks).
 
@@ -11,6 +12,7 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY connector-kit ./connector-kit
 COPY source-braze-currents ./source-braze-currents
 COPY destination-mixpanel ./destination-mixpanel
+COPY destination-braze ./destination-braze
 COPY sync ./sync
 COPY tools ./tools
 COPY bench ./bench
@@ -32,6 +34,7 @@ COPY bin ./bin
 COPY schemas ./schemas
 COPY source-braze-currents/spec.json ./source-braze-currents/spec.json
 COPY destination-mixpanel/spec.json ./destination-mixpanel/spec.json
+COPY destination-braze/spec.json ./destination-braze/spec.json
 USER node
 
 # --- the source image ---------------------------------------------------------------------------------------
@@ -39,6 +42,14 @@ FROM runtime AS source-braze-currents
 ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/bin/source-braze-currents"
 ENTRYPOINT ["node", "/airbyte/integration_code/bin/source-braze-currents"]
 LABEL io.airbyte.name=braze-currents-mixpanel/source-braze-currents
+LABEL io.airbyte.version=0.1.0
+
+# --- the Braze destination image (Mixpanel cohorts → Braze) --------------------------------------------------
+# The heap cap keeps a million-member cohort under 256 MB (see bin/destination-braze).
+FROM runtime AS destination-braze
+ENV AIRBYTE_ENTRYPOINT="node --max-old-space-size=96 /airbyte/integration_code/bin/destination-braze"
+ENTRYPOINT ["node", "--max-old-space-size=96", "/airbyte/integration_code/bin/destination-braze"]
+LABEL io.airbyte.name=braze-currents-mixpanel/destination-braze
 LABEL io.airbyte.version=0.1.0
 
 # --- the destination image (last stage: the default of a plain `docker build`) -------------------------------

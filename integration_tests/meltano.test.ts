@@ -16,6 +16,7 @@ const meltano = yaml.load(fs.readFileSync(path.join(REPO_ROOT, 'meltano.yml'), '
 const PLUGINS = [
   { type: 'extractors', name: 'tap-braze-currents', connector: 'source-braze-currents', capabilities: ['catalog', 'discover', 'state', 'about', 'test'] },
   { type: 'loaders', name: 'target-mixpanel', connector: 'destination-mixpanel', capabilities: ['about'] },
+  { type: 'loaders', name: 'target-braze', connector: 'destination-braze', capabilities: ['about'] },
 ];
 
 /** The Meltano kind a spec property calls for. */

@@ -47,6 +47,7 @@ const METADATA_SCHEMA = {
 const CONNECTORS = [
   { connector: 'source-braze-currents', singer: 'tap-braze-currents', type: 'source', subtype: 'file' },
   { connector: 'destination-mixpanel', singer: 'target-mixpanel', type: 'destination', subtype: 'api' },
+  { connector: 'destination-braze', singer: 'target-braze', type: 'destination', subtype: 'api' },
 ];
 const load = (connector: string) => yaml.load(fs.readFileSync(path.join(REPO_ROOT, connector, 'metadata.yaml'), 'utf8')) as any;
 
