@@ -5,7 +5,7 @@ import type { Logger } from '../../connector-kit/logger';
 import type { AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, ConnectorSpecification, JsonObject } from '../../connector-kit/protocol';
 import specJson from '../spec.json';
 import type { LedgerSummary } from './accounting/cohort-ledger';
-import { createMembershipWriter, type MembershipWriter, type OutcomeListener } from './braze';
+import { createMembershipWriter, probeBraze, type MembershipWriter, type OutcomeListener } from './braze';
 import { checkConnection } from './check';
 import { resolveSettings, type BrazeDestinationSettings } from './config';
 import { CohortWritePipeline } from './cohort-write-pipeline';
@@ -49,12 +49,28 @@ export class BrazeDestination implements Destination {
     out.log.info(
       `Writing cohort membership to Braze at ${new URL(settings.delivery.restEndpoint).host} (${settings.delivery.mode} mode${settings.delivery.mode === 'attribute' ? `, attribute "${settings.delivery.attributeName}"` : ''}); membership store: ${store.location}.`,
     );
+    await failFastOnCredentials(settings, out.log);
     const summary = await pipeline.run(input).catch((err) => {
       this.options.onSummary?.(pipeline.summary());
       throw err;
     });
     this.options.onSummary?.(summary);
   }
+}
+
+/**
+ * The harmless probe `check` uses, once before anything is read: a bad key, a key without users.track or wrong
+ * partner credentials stop the sync before a single STATE is echoed. Throttling or an unreachable Braze only
+ * warns: delivery retries those with its own budget.
+ */
+async function failFastOnCredentials(settings: BrazeDestinationSettings, log: Logger): Promise<void> {
+  const probe = await probeBraze(settings.delivery);
+  if (probe.ok) return;
+  if (probe.problem === 'unreachable' || probe.problem === 'unavailable' || probe.problem === 'unexpected') {
+    log.warn(`Braze did not answer the credentials probe as expected (${probe.message}); going on, delivery retries.`);
+    return;
+  }
+  throw configError(probe.message);
 }
 
 function writerFor(settings: BrazeDestinationSettings, onOutcome: OutcomeListener, log: Logger): MembershipWriter {
