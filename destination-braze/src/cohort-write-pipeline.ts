@@ -40,6 +40,9 @@ export interface PipelineDeps {
 /** A change with the input interval of the record that caused it (removals: -1). */
 type TrackedChange = MembershipChange & { interval: number };
 
+/** Pause between write cycles while input keeps coming (see kick()); far below flush_interval_seconds. */
+const CYCLE_GAP_MS = 250;
+
 /** The diff's membership key in partner mode, where Braze keys membership by cohort id, not by a value. */
 const PARTNER_MEMBERSHIP = '(partner cohort)';
 
@@ -79,10 +82,12 @@ export class CohortWritePipeline {
   private lastCycleEnd = Date.now();
   private readonly warnedStreams = new Set<string>();
   private readonly maxPending: number;
+  private readonly cycleGapMs: number;
 
   constructor(private readonly settings: PipelineSettings, private readonly deps: PipelineDeps) {
     this.writer = deps.createWriter((outcome) => this.onOutcome(outcome));
     this.maxPending = settings.maxPendingChanges ?? 20_000;
+    this.cycleGapMs = Math.min(CYCLE_GAP_MS, settings.flushIntervalMs / 4);
   }
 
   private get log() {
@@ -97,7 +102,7 @@ export class CohortWritePipeline {
           'In Airbyte keep membership_store in S3, GCS or Azure: each sync runs in a fresh container.',
       );
     }
-    const timer = setInterval(() => this.onTimer(), Math.max(50, Math.min(1000, this.settings.flushIntervalMs / 2)));
+    const timer = setInterval(() => this.onTimer(), Math.max(10, this.cycleGapMs / 2));
     timer.unref();
     const iterator = input[Symbol.asyncIterator]();
     // One race for the whole run (a race per message would pile reactions onto a promise that may never
@@ -261,17 +266,22 @@ export class CohortWritePipeline {
 
   // ---- cycles --------------------------------------------------------------------------------------------
 
-  /** Starts a cycle over the waiting batch unless one is running (it then starts when that one ends). */
-  private kick(): void {
+  /**
+   * Starts a cycle over the waiting batch unless one is running. Unless `now`, cycles keep a short gap
+   * (CYCLE_GAP_MS) after the previous one, so a fast source's many STATEs share one store write and one Braze
+   * round trip instead of one each; the timer starts the cycle once the gap has passed.
+   */
+  private kick(now = false): void {
     if (this.cycle || this.failure || isEmpty(this.batch)) return;
+    if (!now && Date.now() - this.lastCycleEnd < this.cycleGapMs && this.batch.changes.length < this.maxPending / 2) return;
     const batch = this.batch;
     this.batch = newBatch();
     this.cycle = this.runCycle(batch).then(
       () => {
         this.cycle = undefined;
         this.lastCycleEnd = Date.now();
-        // States that arrived meanwhile go at once; changes alone wait for the timer or a full batch.
-        if (this.batch.states.length > 0 || this.batch.completions.length > 0 || this.batch.changes.length >= this.maxPending) this.kick();
+        // What arrived meanwhile goes after the gap (the timer), or at once when the batch is full.
+        if (this.batch.changes.length >= this.maxPending) this.kick(true);
       },
       (err) => {
         this.fail(err);
@@ -290,8 +300,11 @@ export class CohortWritePipeline {
     this.signalFailure?.();
   }
 
+  /** States and completed snapshots go once the gap has passed; changes alone wait up to flush_interval_seconds. */
   private onTimer(): void {
-    if (!this.cycle && Date.now() - this.lastCycleEnd >= this.settings.flushIntervalMs) this.kick();
+    if (this.cycle) return;
+    if (this.batch.states.length > 0 || this.batch.completions.length > 0) this.kick();
+    else if (Date.now() - this.lastCycleEnd >= this.settings.flushIntervalMs) this.kick(true);
   }
 
   /** Waits for the running cycle, and with `all` until everything received so far went through a cycle. */
@@ -303,7 +316,7 @@ export class CohortWritePipeline {
         continue;
       }
       if (isEmpty(this.batch)) return;
-      this.kick();
+      this.kick(true);
       if (!all) {
         await this.cycle;
         return;
@@ -402,7 +415,7 @@ export class CohortWritePipeline {
       return;
     }
     await this.deps.store.commitSnapshot(
-      { kind: 'snapshot', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, member_count: memberCount, committed_at: new Date().toISOString() },
+      { kind: 'snapshot', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, member_count: memberCount, committed_at: new Date().toISOString(), sorted: true },
       diff.snapshotBlocks(),
     );
     await this.deps.store.deleteProgress(stored);

@@ -1,5 +1,6 @@
 /** The Braze destination / Singer target for Mixpanel cohorts: config, membership store, diff pipeline, delivery. */
 import type { Destination, DestinationOutput } from '../../connector-kit/connector';
+import type { RawInputDestination, RawMessageInput } from '../../connector-kit/input';
 import { configError } from '../../connector-kit/errors';
 import type { Logger } from '../../connector-kit/logger';
 import type { AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, ConnectorSpecification, JsonObject } from '../../connector-kit/protocol';
@@ -10,6 +11,7 @@ import { checkConnection } from './check';
 import { resolveSettings, type BrazeDestinationSettings } from './config';
 import { CohortWritePipeline } from './cohort-write-pipeline';
 import { COHORT_STREAMS } from './input/cohort-records';
+import { rawMessages } from './input/raw-lines';
 import { MembershipStore } from './membership/membership-store';
 import { createBlobStore } from './store/create-blob-store';
 
@@ -22,7 +24,7 @@ export interface BrazeDestinationOptions {
   onSummary?: (summary: LedgerSummary) => void;
 }
 
-export class BrazeDestination implements Destination {
+export class BrazeDestination implements Destination, RawInputDestination {
   readonly name = 'destination-braze';
   readonly singerName = 'target-braze';
   readonly description = 'Writes Mixpanel cohort membership into Braze (a custom attribute array, or partner cohorts), sending only the changes since the last complete snapshot.';
@@ -38,6 +40,12 @@ export class BrazeDestination implements Destination {
     return checkConnection(resolveSettings(config));
   }
 
+  /** The CLI: lines are read here, member records scanned without a full parse (input/raw-lines.ts). */
+  async writeRaw(config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: RawMessageInput, out: DestinationOutput): Promise<void> {
+    return this.write(config, catalog, rawMessages(input, out.log), out);
+  }
+
+  /** Parsed messages (the sync runner, or any caller with messages in hand). */
   async write(config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: AsyncIterable<AirbyteMessage>, out: DestinationOutput): Promise<void> {
     const settings = resolveSettings(config);
     warnAboutCatalog(catalog, out.log);

@@ -99,7 +99,7 @@ describe('destination-braze CLI against the local Braze server', () => {
     expect(run.states).toHaveLength(0); // the credentials are probed before anything is read
     const error = run.messages.find((m) => m.type === 'TRACE' && m.trace.type === 'ERROR');
     expect(error?.trace.error.failure_type).toBe('config_error');
-    expect(fs.existsSync(path.join(store, 'cohorts', '1', 'snapshot.ids.gz'))).toBe(false);
+    expect(fs.existsSync(path.join(store, 'cohorts', '1', 'snapshot.ids'))).toBe(false);
     assertNoLeak(run, ['canary-wrong-key-33aa01', ...USERS]);
   });
 
@@ -169,7 +169,7 @@ describe('destination-braze CLI against the local Braze server', () => {
   test('a corrupt store refuses removals and says how to rebuild', async () => {
     const store = tempDir('store');
     await runWrite(configFor(braze, store), transcript([{ id: 1, name: 'A', members: [a, b] }]));
-    fs.writeFileSync(path.join(store, 'cohorts', '1', 'snapshot.ids.gz'), 'not gzip');
+    fs.writeFileSync(path.join(store, 'cohorts', '1', 'snapshot.ids'), 'not gzip');
     const run = await runWrite(configFor(braze, store), transcript([{ id: 1, name: 'A', members: [b, c] }], { round: 'r2' }));
     expect(run.code).toBe(0);
     expect(membership(braze)).toEqual({ [a]: ['A'], [b]: ['A'], [c]: ['A'] });

@@ -1,6 +1,6 @@
 /**
  * The membership store (DESIGN §10.4), per cohort under `cohorts/<cohort id>/`:
- * - `snapshot.ids.gz`: the last complete snapshot written to Braze (sorted user ids, with the cohort value and
+ * - `snapshot.ids`: the last complete snapshot written to Braze (sorted user ids, with the cohort value and
  *   snapshot id in its header). Replaced whole by one atomic put when a new snapshot completes.
  * - `progress/<chunk>.ids`: members of a snapshot in progress, written BEFORE their changes go to Braze
  *   (a write-ahead record: these users may hold the value in Braze from now on);
@@ -21,6 +21,8 @@ export interface SnapshotHeader {
   value: string;
   member_count: number;
   committed_at: string;
+  /** The ids are in ascending byte order (always, for files this connector writes). */
+  sorted?: boolean;
 }
 
 export interface ProgressHeader {
@@ -62,7 +64,7 @@ export interface StoredCohort {
   progressKeys: string[];
 }
 
-const SNAPSHOT = 'snapshot.ids.gz';
+const SNAPSHOT = 'snapshot.ids';
 const cohortFolder = (cohortId: number) => `cohorts/${cohortId}/`;
 
 export class MembershipStore {
@@ -113,14 +115,14 @@ export class MembershipStore {
   /** Write-ahead: these members' changes are about to be sent. */
   async writeProgress(cohortId: number, chunk: string, header: ProgressHeader, lines: Buffer): Promise<string> {
     const key = `${cohortFolder(cohortId)}progress/${chunk}.ids`;
-    await this.blobs.put(key, encodeIdFile(header, lines, true));
+    await this.blobs.put(key, encodeIdFile(header, lines));
     return key;
   }
 
   /** Braze answered every change of the chunk; `rejectedLines` are the users whose add it refused. */
   async markDone(cohortId: number, chunk: string, header: DoneHeader, rejectedLines: Buffer): Promise<string> {
     const key = `${cohortFolder(cohortId)}progress/${chunk}.done`;
-    await this.blobs.put(key, encodeIdFile(header, rejectedLines, true));
+    await this.blobs.put(key, encodeIdFile(header, rejectedLines));
     return key;
   }
 
