@@ -346,7 +346,10 @@ export class CohortWritePipeline {
       const pending = diff.takePending();
       if (!pending) return;
       const chunk = `${this.runId}-${String(++this.chunkSeq).padStart(6, '0')}`;
-      await this.deps.store.writeProgress(diff.cohortId, chunk, { kind: 'progress', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, received: pending.received }, linesOf(pending.ids));
+      await this.deps.store.writeProgress(diff.cohortId, chunk, {
+        kind: 'progress', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, received: pending.received,
+        ...(diff.oldSnapshotId !== undefined ? { base_snapshot_id: diff.oldSnapshotId } : {}), old_count: pending.oldIndexes.length,
+      }, linesOf(pending.ids), pending.oldIndexes);
       chunks.push({ diff, chunk });
     }));
     this.cycles.storeMs += Date.now() - mark;

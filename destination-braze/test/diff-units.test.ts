@@ -76,14 +76,22 @@ describe('CohortDiff', () => {
   });
 
   test('resume: answered progress of the same snapshot counts as seen; unanswered or other snapshots may hold the value', () => {
-    const chunk = (snapshot: string, ids: string[], done: boolean) => ({
-      header: { kind: 'progress' as const, cohort_id: 1, snapshot_id: snapshot, value: 'A', received: ids.length }, ids: setOf(ids), done: done ? new IdSet() : undefined,
+    // Members new to the cohort by id, old members by their position in the stored snapshot (u1, u2, u3).
+    const chunk = (snapshot: string, ids: string[], old: number[], done: boolean) => ({
+      header: { kind: 'progress' as const, cohort_id: 1, snapshot_id: snapshot, value: 'A', received: ids.length + old.length, base_snapshot_id: 'old', old_count: old.length },
+      ids: setOf(ids), oldIndexes: Uint32Array.from(old), done: done ? new IdSet() : undefined,
     });
-    const diff = new CohortDiff(stored(['u1', 'u2', 'u3'], 'A', [chunk('s2', ['u2', 'u9'], true), chunk('s2', ['u8'], false), chunk('s1b', ['u7'], true)]), 1, 's2', 'A');
+    const diff = new CohortDiff(stored(['u1', 'u2', 'u3'], 'A', [chunk('s2', ['u9'], [1], true), chunk('s2', ['u8'], [], false), chunk('s1b', ['u7'], [], true)]), 1, 's2', 'A');
     expect(diff.received).toBe(2);
+    expect(diff.member('u2')).toBe('unchanged'); // seen before the kill
     expect(diff.member('u9')).toBe('unchanged'); // its add was answered before the kill
     expect(diff.member('u8')).toBe('add'); // sent but never answered: sent again
     expect([...diff.removals()].map((r) => r.userId).sort()).toEqual(['u1', 'u3', 'u7']);
+  });
+
+  test('a progress file that refers to another stored snapshot makes the store untrusted (no removals)', () => {
+    const chunk = { header: { kind: 'progress' as const, cohort_id: 1, snapshot_id: 's2', value: 'A', received: 1, base_snapshot_id: 'older', old_count: 1 }, ids: setOf([]), oldIndexes: Uint32Array.from([0]), done: new IdSet() };
+    expect(new CohortDiff(stored(['u1'], 'A', [chunk]), 1, 's2', 'A').storeProblems).toHaveLength(1);
   });
 
   test('takePending hands over the members new to the snapshot since the last call, with the record count', () => {
@@ -91,7 +99,8 @@ describe('CohortDiff', () => {
     diff.countReceived();
     diff.member('u1');
     diff.countReceived(); // a member without a Braze id
-    expect(diff.takePending()).toEqual({ ids: ['u1'], received: 2 });
+    diff.member('u5');
+    expect(diff.takePending()).toEqual({ ids: ['u5'], oldIndexes: Uint32Array.from([0]), received: 2 });
     expect(diff.takePending()).toBeUndefined();
   });
 });

@@ -2,8 +2,10 @@
  * The membership store (DESIGN §10.4), per cohort under `cohorts/<cohort id>/`:
  * - `snapshot.ids`: the last complete snapshot written to Braze (sorted user ids, with the cohort value and
  *   snapshot id in its header). Replaced whole by one atomic put when a new snapshot completes.
- * - `progress/<chunk>.ids`: members of a snapshot in progress, written BEFORE their changes go to Braze
- *   (a write-ahead record: these users may hold the value in Braze from now on);
+ * - `progress/<chunk>.ids` (+ `.old`): members of a snapshot in progress, written BEFORE their changes go to
+ *   Braze (a write-ahead record: these users may hold the value in Braze from now on). Members new to the cohort
+ *   are listed by id; members of the last complete snapshot by their position in it (`.old`, 4 bytes each
+ *   instead of a whole id, which is most of a big cohort);
  * - `progress/<chunk>.done`: written once Braze answered every change of that chunk and before the STATEs
  *   after it are echoed; its body lists the users whose add Braze rejected.
  * A chunk with its done marker is "seen and written"; one without is only "may hold the value" (a kill came
@@ -32,6 +34,9 @@ export interface ProgressHeader {
   value: string;
   /** Member records of the snapshot covered by this chunk, including those skipped (for the member_count check). */
   received: number;
+  /** The last complete snapshot the `.old` positions refer to, and how many there are. */
+  base_snapshot_id?: string;
+  old_count: number;
 }
 
 export interface DoneHeader {
@@ -49,6 +54,8 @@ export interface StoredSnapshot {
 export interface StoredChunk {
   header: ProgressHeader;
   ids: IdSet;
+  /** Positions in the last complete snapshot of the chunk's members that were in it. */
+  oldIndexes: Uint32Array;
   /** Present once Braze answered every change of the chunk: the users whose add was rejected. */
   done?: IdSet;
 }
@@ -107,16 +114,21 @@ export class MembershipStore {
         result.chunkProblems.push(`${key} has a header of another kind`);
         continue;
       }
-      result.chunks.push({ header: file.header, ids: file.ids, done: doneByChunk.get(key.slice(0, -'.ids'.length)) });
+      const name = key.slice(0, -'.ids'.length);
+      const oldIndexes = await this.readIndexes(`${name}.old`, file.header.old_count ?? 0, result);
+      if (!oldIndexes) continue;
+      result.chunks.push({ header: file.header, ids: file.ids, oldIndexes, done: doneByChunk.get(name) });
     }
     return result;
   }
 
   /** Write-ahead: these members' changes are about to be sent. */
-  async writeProgress(cohortId: number, chunk: string, header: ProgressHeader, lines: Buffer): Promise<string> {
-    const key = `${cohortFolder(cohortId)}progress/${chunk}.ids`;
-    await this.blobs.put(key, encodeIdFile(header, lines));
-    return key;
+  async writeProgress(cohortId: number, chunk: string, header: ProgressHeader, lines: Buffer, oldIndexes: Uint32Array): Promise<void> {
+    const base = `${cohortFolder(cohortId)}progress/${chunk}`;
+    await Promise.all([
+      this.blobs.put(`${base}.ids`, encodeIdFile(header, lines)),
+      oldIndexes.length ? this.blobs.put(`${base}.old`, Buffer.from(oldIndexes.buffer, oldIndexes.byteOffset, oldIndexes.byteLength)) : undefined,
+    ]);
   }
 
   /** Braze answered every change of the chunk; `rejectedLines` are the users whose add it refused. */
@@ -134,6 +146,19 @@ export class MembershipStore {
   /** Deletes progress files (after the snapshot they belong to was committed or given up). */
   async deleteProgress(keys: string[]): Promise<void> {
     if (keys.length) await this.blobs.delete(keys);
+  }
+
+  /** A chunk's `.old` positions (little-endian uint32), or undefined (with a problem noted) when unusable. */
+  private async readIndexes(key: string, count: number, into: StoredCohort): Promise<Uint32Array | undefined> {
+    if (count === 0) return new Uint32Array(0);
+    const bytes = await this.blobs.get(key);
+    if (!bytes || bytes.length !== count * 4) {
+      into.chunkProblems.push(`${key} is missing or cut short`);
+      return undefined;
+    }
+    const indexes = new Uint32Array(count);
+    Buffer.from(indexes.buffer).set(bytes);
+    return indexes;
   }
 
   private async readChunkFile<H>(key: string, into: StoredCohort) {
