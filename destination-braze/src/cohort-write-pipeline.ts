@@ -18,6 +18,7 @@ import type { ChangeOutcome, CohortRef, MembershipChange, MembershipWriter, Outc
 import { cohortValue, readCohortRecord, type CohortRecord } from './input/cohort-records';
 import { CohortDiff } from './membership/cohort-diff';
 import { linesOf } from './membership/id-file';
+import { usersOverArrayLimit } from './membership/array-limit';
 import type { MembershipStore } from './membership/membership-store';
 
 export interface PipelineSettings {
@@ -118,6 +119,7 @@ export class CohortWritePipeline {
       throw this.failure;
     }
     await this.writer.close();
+    await this.checkArrayLimit();
     return this.report(true);
   }
 
@@ -424,22 +426,20 @@ export class CohortWritePipeline {
     await this.deps.store.deleteProgress(stored);
     if (this.diffs.get(diff.cohortId) === diff) this.diffs.delete(diff.cohortId);
     this.log.debug(`Cohort ${diff.cohortId}: snapshot recorded.`);
-    if (this.settings.mode === 'attribute') this.noteCohortCount();
   }
 
-  private noteCohortCount(): void {
-    const cohorts = this.finished.size;
-    if (cohorts > this.settings.arrayLimit && !this.warnedArrayLimit) {
-      this.warnedArrayLimit = true;
-      this.ledger.warn('more_cohorts_than_array_limit');
-      this.log.warn(
-        `${cohorts} cohorts write into one array attribute, more than the ${this.settings.arrayLimit} values Braze keeps per user (array_limit): ` +
-          'a user in more of them loses the oldest values. Raise the limit in Braze (Data Settings → Custom Attributes) and array_limit, or select fewer cohorts.',
-      );
-    }
+  /** attribute mode, after a complete sync: users in more cohorts than the workspace keeps values (array_limit). */
+  private async checkArrayLimit(): Promise<void> {
+    if (this.settings.mode !== 'attribute') return;
+    const finding = await usersOverArrayLimit(this.deps.store, this.settings.arrayLimit);
+    if (!finding || finding.usersOver === 0) return;
+    this.ledger.warn('users_in_more_cohorts_than_array_limit', finding.usersOver);
+    this.log.warn(
+      `${finding.usersOver} users are in more than ${this.settings.arrayLimit} of the ${finding.cohorts} cohorts kept in the membership store: Braze keeps at most ` +
+        `array_limit (${this.settings.arrayLimit}) values per array attribute and drops the oldest, so these users lose some cohort names. ` +
+        'Raise the limit in Braze (Data Settings → Custom Attributes) and array_limit, or select fewer cohorts.',
+    );
   }
-
-  private warnedArrayLimit = false;
 
   // ---- outcomes ------------------------------------------------------------------------------------------
 

@@ -166,6 +166,23 @@ describe('destination-braze CLI against the local Braze server', () => {
     assertNoLeak(run, USERS);
   });
 
+  test('array limit: users in more cohorts than the workspace keeps are counted and warned about (no ids logged)', async () => {
+    const store = tempDir('store');
+    const run = await runWrite(configFor(braze, store, { array_limit: 2 }), transcript([
+      { id: 1, name: 'A', members: [a, b] },
+      { id: 2, name: 'B', members: [a, b] },
+      { id: 3, name: 'C', members: [a] },
+    ]));
+    expect(run.code).toBe(0);
+    expect(run.summary!.warnings).toEqual({ users_in_more_cohorts_than_array_limit: 1 });
+    const logs = run.messages.filter((m) => m.type === 'LOG').map((m) => m.log.message).join('\n');
+    expect(logs).toMatch(/1 users are in more than 2 of the 3 cohorts/);
+    assertNoLeak(run, USERS);
+    // Within the limit: no warning.
+    const within = await runWrite(configFor(braze, tempDir('store'), { array_limit: 3 }), transcript([{ id: 1, name: 'A', members: [a] }, { id: 2, name: 'B', members: [a] }]));
+    expect(within.summary!.warnings).toEqual({});
+  });
+
   test('a corrupt store refuses removals and says how to rebuild', async () => {
     const store = tempDir('store');
     await runWrite(configFor(braze, store), transcript([{ id: 1, name: 'A', members: [a, b] }]));

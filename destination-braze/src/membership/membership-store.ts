@@ -86,6 +86,12 @@ export class MembershipStore {
     return (await this.blobs.list('cohorts/')).length === 0;
   }
 
+  /** Ids of the cohorts that have a last complete snapshot. */
+  async cohortsWithSnapshot(): Promise<number[]> {
+    const keys = await this.blobs.list('cohorts/');
+    return keys.map((k) => /^cohorts\/(\d+)\/snapshot\.ids$/.exec(k)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
+  }
+
   async loadCohort(cohortId: number): Promise<StoredCohort> {
     const folder = cohortFolder(cohortId);
     const keys = await this.blobs.list(folder);
