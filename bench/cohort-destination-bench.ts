@@ -56,7 +56,8 @@ export async function benchCohortDestination(options: { members?: number; churn?
     writeTranscript(input, current);
     old.length = 0;
 
-    const braze = await startLocalBraze({ anyExternalIdExists: true, recordBodies: false, apiKeys: [{ key: 'bench-key', permissions: ['users.track'] }] });
+    // Count-only: the server validates every request but keeps no user data, so it is not what is measured.
+    const braze = await startLocalBraze({ anyExternalIdExists: true, countOnly: true, recordBodies: false, apiKeys: [{ key: 'bench-key', permissions: ['users.track'] }] });
     try {
       const config = path.join(dir, 'config.json');
       const catalog = path.join(dir, 'catalog.json');
