@@ -2,6 +2,7 @@
 #   docker build --target source-braze-currents -t braze-currents-mixpanel/source-braze-currents:0.1.0 .
 #   docker build --target destination-mixpanel  -t braze-currents-mixpanel/destination-mixpanel:0.1.0 .
 #   docker build --target source-mixpanel-cohorts -t braze-currents-mixpanel/source-mixpanel-cohorts:0.1.0 .
+#   docker build --target destination-braze     -t braze-currents-mixpanel/destination-braze:0.1.0 .
 # Each image runs the Airbyte verbs: `docker run --rm IMAGE spec`, `... check --config /secrets/config.json`.
 # Labels and AIRBYTE_ENTRYPOINT must match <connector>/metadata.yaml (integration_tests/dockerfile.test.ts checks).
 
@@ -35,6 +36,7 @@ COPY bin ./bin
 COPY schemas ./schemas
 COPY source-braze-currents/spec.json ./source-braze-currents/spec.json
 COPY destination-mixpanel/spec.json ./destination-mixpanel/spec.json
+COPY destination-braze/spec.json ./destination-braze/spec.json
 USER node
 
 # --- the source image ---------------------------------------------------------------------------------------
@@ -49,6 +51,14 @@ FROM runtime AS source-mixpanel-cohorts
 ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/bin/source-mixpanel-cohorts"
 ENTRYPOINT ["node", "/airbyte/integration_code/bin/source-mixpanel-cohorts"]
 LABEL io.airbyte.name=braze-currents-mixpanel/source-mixpanel-cohorts
+LABEL io.airbyte.version=0.1.0
+
+# --- the Braze destination image (Mixpanel cohorts → Braze) --------------------------------------------------
+# The heap cap keeps a million-member cohort under 256 MB (see bin/destination-braze).
+FROM runtime AS destination-braze
+ENV AIRBYTE_ENTRYPOINT="node --max-old-space-size=96 /airbyte/integration_code/bin/destination-braze"
+ENTRYPOINT ["node", "--max-old-space-size=96", "/airbyte/integration_code/bin/destination-braze"]
+LABEL io.airbyte.name=braze-currents-mixpanel/destination-braze
 LABEL io.airbyte.version=0.1.0
 
 # --- the destination image (last stage: the default of a plain `docker build`) -------------------------------

@@ -49,14 +49,15 @@ export async function benchCohortDestination(options: { members?: number; churn?
     const current = [...old.slice(churn), ...joiners]; // the first `churn` old members left
     const storeDir = path.join(dir, 'store');
     const store = new MembershipStore(new LocalBlobStore(storeDir));
-    await store.commitSnapshot({ kind: 'snapshot', cohort_id: 1, snapshot_id: 'previous', value: 'Bench cohort', member_count: total, committed_at: new Date().toISOString() }, linesOf(old));
+    await store.commitSnapshot({ kind: 'snapshot', cohort_id: 1, snapshot_id: 'previous', value: 'Bench cohort', member_count: total, committed_at: new Date().toISOString(), sorted: true }, linesOf(old));
 
     const diffMembersPerSecond = await timeDiff(store, current);
     const input = path.join(dir, 'input.jsonl');
     writeTranscript(input, current);
     old.length = 0;
 
-    const braze = await startLocalBraze({ anyExternalIdExists: true, recordBodies: false, apiKeys: [{ key: 'bench-key', permissions: ['users.track'] }] });
+    // Count-only: the server validates every request but keeps no user data, so it is not what is measured.
+    const braze = await startLocalBraze({ anyExternalIdExists: true, countOnly: true, recordBodies: false, apiKeys: [{ key: 'bench-key', permissions: ['users.track'] }] });
     try {
       const config = path.join(dir, 'config.json');
       const catalog = path.join(dir, 'catalog.json');

@@ -6,6 +6,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { benchCohortDestination, COHORT_TARGETS } from './cohort-destination-bench';
 import { benchDestination, DESTINATION_TARGETS } from './destination-bench';
 import { benchEndToEnd, END_TO_END_TARGETS } from './end-to-end-bench';
 import { benchSource, SOURCE_TARGETS } from './source-bench';
@@ -25,7 +26,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < 3; i++) destinationRuns.push(await benchDestination({ print: false }));
   const destination = medianRun(destinationRuns);
   const e2e = await benchEndToEnd();
-  const cohorts = await benchCohortSource({ print: false });
+  const cohortSource = await benchCohortSource({ print: false });
+  const cohortDestination = await benchCohortDestination({ print: false });
 
   const p = e2e.piped;
   const rows: Array<[string, string, string, string]> = [
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
     ['End to end, `sync` runner (one process)', rate(e2e.sync.eventsPerSecond), mb(e2e.sync.processes.sync.peakRssMb), `≥ ${rate(END_TO_END_TARGETS.eventsPerSecond)}: ${verdict(e2e.sync.eventsPerSecond >= END_TO_END_TARGETS.eventsPerSecond)}`],
     [`${e2e.mixpanelImport.tool}, default settings, same ${e2e.mixpanelImport.eventsSent.toLocaleString('en-US')} events`, rate(e2e.mixpanelImport.eventsPerSecond), mb(e2e.mixpanelImport.peakRssMb), ''],
     ['mixpanel-import, tuned (highWater 16384)', rate(e2e.mixpanelImportTuned.eventsPerSecond), mb(e2e.mixpanelImportTuned.peakRssMb), ''],
-    [`Cohort source: ${cohorts.members.toLocaleString('en-US')}-member cohort from the local Mixpanel server, budget lifted`, `${Math.round(cohorts.membersPerSecond).toLocaleString('en-US')} members/s`, mb(cohorts.peakRssMb), `≥ ${COHORT_SOURCE_TARGETS.membersPerSecond.toLocaleString('en-US')} members/s, ≤ ${COHORT_SOURCE_TARGETS.peakRssMb} MB: ${verdict(cohorts.meetsThroughput && cohorts.meetsMemory)}`],
+    [`Cohort source: ${cohortSource.members.toLocaleString('en-US')}-member cohort from the local Mixpanel server, budget lifted`, `${Math.round(cohortSource.membersPerSecond).toLocaleString('en-US')} members/s`, mb(cohortSource.peakRssMb), `≥ ${COHORT_SOURCE_TARGETS.membersPerSecond.toLocaleString('en-US')} members/s, ≤ ${COHORT_SOURCE_TARGETS.peakRssMb} MB: ${verdict(cohortSource.meetsThroughput && cohortSource.meetsMemory)}`],
+    [`destination-braze: ${cohortDestination.members.toLocaleString('en-US')}-member cohort, ${cohortDestination.added.toLocaleString('en-US')} joins + ${cohortDestination.removed.toLocaleString('en-US')} leaves → local Braze (diffing alone ${Math.round(cohortDestination.diffMembersPerSecond).toLocaleString('en-US')} members/s)`, `${Math.round(cohortDestination.membersPerSecond).toLocaleString('en-US')} members/s`, mb(cohortDestination.peakRssMb), `≥ ${COHORT_TARGETS.membersPerSecond.toLocaleString('en-US')} members/s, ≤ ${COHORT_TARGETS.peakRssMb} MB: ${verdict(cohortDestination.meets)}`],
   ];
   const delivered = (f: { imported: number; wallSeconds: number }) => f.imported / f.wallSeconds;
   const times = (f: { imported: number; wallSeconds: number }) => delivered(f) / e2e.mixpanelImport.eventsPerSecond;

@@ -19,6 +19,7 @@ export const DESTINATION_DIR = path.join(REPO_ROOT, 'destination-mixpanel');
 export const SOURCE_FIXTURES = path.join(SOURCE_DIR, 'integration_tests');
 export const COHORT_SOURCE_FIXTURES = path.join(REPO_ROOT, 'source-mixpanel-cohorts', 'integration_tests');
 export const DESTINATION_FIXTURES = path.join(DESTINATION_DIR, 'integration_tests');
+export const BRAZE_DESTINATION_FIXTURES = path.join(REPO_ROOT, 'destination-braze', 'integration_tests');
 
 /** The generated export behind the source fixtures. Changing any of it means regenerating the fixtures (README). */
 export const FIXTURE_EXPORT = {

@@ -17,6 +17,7 @@ const PLUGINS = [
   { type: 'extractors', name: 'tap-braze-currents', connector: 'source-braze-currents', capabilities: ['catalog', 'discover', 'state', 'about', 'test'] },
   { type: 'loaders', name: 'target-mixpanel', connector: 'destination-mixpanel', capabilities: ['about'] },
   { type: 'extractors', name: 'tap-mixpanel-cohorts', connector: 'source-mixpanel-cohorts', capabilities: ['catalog', 'discover', 'state', 'about', 'test'] },
+  { type: 'loaders', name: 'target-braze', connector: 'destination-braze', capabilities: ['about'] },
 ];
 
 /** The Meltano kind a spec property calls for. */

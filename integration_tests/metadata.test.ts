@@ -48,6 +48,7 @@ const CONNECTORS = [
   { connector: 'source-braze-currents', singer: 'tap-braze-currents', type: 'source', subtype: 'file' },
   { connector: 'destination-mixpanel', singer: 'target-mixpanel', type: 'destination', subtype: 'api' },
   { connector: 'source-mixpanel-cohorts', singer: 'tap-mixpanel-cohorts', type: 'source', subtype: 'api' },
+  { connector: 'destination-braze', singer: 'target-braze', type: 'destination', subtype: 'api' },
 ];
 const load = (connector: string) => yaml.load(fs.readFileSync(path.join(REPO_ROOT, connector, 'metadata.yaml'), 'utf8')) as any;
 

@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAirbyteOutput, protocolYamlAvailable } from '../test-support/protocol-validator';
 import { runCli } from '../test-support/run-cli';
-import { COHORT_SOURCE_FIXTURES, DESTINATION_FIXTURES, REPO_ROOT, SOURCE_FIXTURES, readJson } from './fixtures';
+import { BRAZE_DESTINATION_FIXTURES, COHORT_SOURCE_FIXTURES, DESTINATION_FIXTURES, REPO_ROOT, SOURCE_FIXTURES, readJson } from './fixtures';
 import { connectionSpecificationProblems, datePatternProblems, exampleProblems, forbiddenKeywordProblems, oneOfProblems, orderAndGroupProblems, secretProblems, typeShapeProblems } from './spec-rules';
 
 const compile = (schema: object) => {
@@ -21,6 +21,7 @@ const CONNECTORS = [
   { name: 'source-braze-currents', fixtures: SOURCE_FIXTURES },
   { name: 'destination-mixpanel', fixtures: DESTINATION_FIXTURES },
   { name: 'source-mixpanel-cohorts', fixtures: COHORT_SOURCE_FIXTURES },
+  { name: 'destination-braze', fixtures: BRAZE_DESTINATION_FIXTURES },
 ];
 
 describe.each(CONNECTORS)('spec: $name', ({ name, fixtures }) => {
@@ -54,6 +55,10 @@ describe.each(CONNECTORS)('spec: $name', ({ name, fixtures }) => {
 
 it('spec: the destination declares append as its sync mode', () => {
   expect(readJson(path.join(REPO_ROOT, 'destination-mixpanel', 'spec.json')).supported_destination_sync_modes).toEqual(['append']);
+});
+
+it('spec: destination-braze takes the cohort streams as overwrite (full refresh) or append, and behaves the same', () => {
+  expect(readJson(path.join(REPO_ROOT, 'destination-braze', 'spec.json')).supported_destination_sync_modes).toEqual(['overwrite', 'append']);
 });
 
 const topLevelSpec = path.join(REPO_ROOT, 'spec.json');

@@ -18,6 +18,7 @@ import type { ChangeOutcome, CohortRef, MembershipChange, MembershipWriter, Outc
 import { cohortValue, readCohortRecord, type CohortRecord } from './input/cohort-records';
 import { CohortDiff } from './membership/cohort-diff';
 import { linesOf } from './membership/id-file';
+import { usersOverArrayLimit } from './membership/array-limit';
 import type { MembershipStore } from './membership/membership-store';
 
 export interface PipelineSettings {
@@ -39,6 +40,9 @@ export interface PipelineDeps {
 
 /** A change with the input interval of the record that caused it (removals: -1). */
 type TrackedChange = MembershipChange & { interval: number };
+
+/** Pause between write cycles while input keeps coming (see kick()); far below flush_interval_seconds. */
+const CYCLE_GAP_MS = 250;
 
 /** The diff's membership key in partner mode, where Braze keys membership by cohort id, not by a value. */
 const PARTNER_MEMBERSHIP = '(partner cohort)';
@@ -79,10 +83,12 @@ export class CohortWritePipeline {
   private lastCycleEnd = Date.now();
   private readonly warnedStreams = new Set<string>();
   private readonly maxPending: number;
+  private readonly cycleGapMs: number;
 
   constructor(private readonly settings: PipelineSettings, private readonly deps: PipelineDeps) {
     this.writer = deps.createWriter((outcome) => this.onOutcome(outcome));
     this.maxPending = settings.maxPendingChanges ?? 20_000;
+    this.cycleGapMs = Math.min(CYCLE_GAP_MS, settings.flushIntervalMs / 4);
   }
 
   private get log() {
@@ -97,7 +103,7 @@ export class CohortWritePipeline {
           'In Airbyte keep membership_store in S3, GCS or Azure: each sync runs in a fresh container.',
       );
     }
-    const timer = setInterval(() => this.onTimer(), Math.max(50, Math.min(1000, this.settings.flushIntervalMs / 2)));
+    const timer = setInterval(() => this.onTimer(), Math.max(10, this.cycleGapMs / 2));
     timer.unref();
     const iterator = input[Symbol.asyncIterator]();
     // One race for the whole run (a race per message would pile reactions onto a promise that may never
@@ -113,6 +119,7 @@ export class CohortWritePipeline {
       throw this.failure;
     }
     await this.writer.close();
+    await this.checkArrayLimit();
     return this.report(true);
   }
 
@@ -261,17 +268,22 @@ export class CohortWritePipeline {
 
   // ---- cycles --------------------------------------------------------------------------------------------
 
-  /** Starts a cycle over the waiting batch unless one is running (it then starts when that one ends). */
-  private kick(): void {
+  /**
+   * Starts a cycle over the waiting batch unless one is running. Unless `now`, cycles keep a short gap
+   * (CYCLE_GAP_MS) after the previous one, so a fast source's many STATEs share one store write and one Braze
+   * round trip instead of one each; the timer starts the cycle once the gap has passed.
+   */
+  private kick(now = false): void {
     if (this.cycle || this.failure || isEmpty(this.batch)) return;
+    if (!now && Date.now() - this.lastCycleEnd < this.cycleGapMs && this.batch.changes.length < this.maxPending / 2) return;
     const batch = this.batch;
     this.batch = newBatch();
     this.cycle = this.runCycle(batch).then(
       () => {
         this.cycle = undefined;
         this.lastCycleEnd = Date.now();
-        // States that arrived meanwhile go at once; changes alone wait for the timer or a full batch.
-        if (this.batch.states.length > 0 || this.batch.completions.length > 0 || this.batch.changes.length >= this.maxPending) this.kick();
+        // What arrived meanwhile goes after the gap (the timer), or at once when the batch is full.
+        if (this.batch.changes.length >= this.maxPending) this.kick(true);
       },
       (err) => {
         this.fail(err);
@@ -290,8 +302,11 @@ export class CohortWritePipeline {
     this.signalFailure?.();
   }
 
+  /** States and completed snapshots go once the gap has passed; changes alone wait up to flush_interval_seconds. */
   private onTimer(): void {
-    if (!this.cycle && Date.now() - this.lastCycleEnd >= this.settings.flushIntervalMs) this.kick();
+    if (this.cycle) return;
+    if (this.batch.states.length > 0 || this.batch.completions.length > 0) this.kick();
+    else if (Date.now() - this.lastCycleEnd >= this.settings.flushIntervalMs) this.kick(true);
   }
 
   /** Waits for the running cycle, and with `all` until everything received so far went through a cycle. */
@@ -303,7 +318,7 @@ export class CohortWritePipeline {
         continue;
       }
       if (isEmpty(this.batch)) return;
-      this.kick();
+      this.kick(true);
       if (!all) {
         await this.cycle;
         return;
@@ -333,7 +348,10 @@ export class CohortWritePipeline {
       const pending = diff.takePending();
       if (!pending) return;
       const chunk = `${this.runId}-${String(++this.chunkSeq).padStart(6, '0')}`;
-      await this.deps.store.writeProgress(diff.cohortId, chunk, { kind: 'progress', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, received: pending.received }, linesOf(pending.ids));
+      await this.deps.store.writeProgress(diff.cohortId, chunk, {
+        kind: 'progress', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, received: pending.received,
+        ...(diff.oldSnapshotId !== undefined ? { base_snapshot_id: diff.oldSnapshotId } : {}), old_count: pending.oldIndexes.length,
+      }, linesOf(pending.ids), pending.oldIndexes);
       chunks.push({ diff, chunk });
     }));
     this.cycles.storeMs += Date.now() - mark;
@@ -402,28 +420,26 @@ export class CohortWritePipeline {
       return;
     }
     await this.deps.store.commitSnapshot(
-      { kind: 'snapshot', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, member_count: memberCount, committed_at: new Date().toISOString() },
+      { kind: 'snapshot', cohort_id: diff.cohortId, snapshot_id: diff.snapshotId, value: diff.value, member_count: memberCount, committed_at: new Date().toISOString(), sorted: true },
       diff.snapshotBlocks(),
     );
     await this.deps.store.deleteProgress(stored);
     if (this.diffs.get(diff.cohortId) === diff) this.diffs.delete(diff.cohortId);
     this.log.debug(`Cohort ${diff.cohortId}: snapshot recorded.`);
-    if (this.settings.mode === 'attribute') this.noteCohortCount();
   }
 
-  private noteCohortCount(): void {
-    const cohorts = this.finished.size;
-    if (cohorts > this.settings.arrayLimit && !this.warnedArrayLimit) {
-      this.warnedArrayLimit = true;
-      this.ledger.warn('more_cohorts_than_array_limit');
-      this.log.warn(
-        `${cohorts} cohorts write into one array attribute, more than the ${this.settings.arrayLimit} values Braze keeps per user (array_limit): ` +
-          'a user in more of them loses the oldest values. Raise the limit in Braze (Data Settings → Custom Attributes) and array_limit, or select fewer cohorts.',
-      );
-    }
+  /** attribute mode, after a complete sync: users in more cohorts than the workspace keeps values (array_limit). */
+  private async checkArrayLimit(): Promise<void> {
+    if (this.settings.mode !== 'attribute') return;
+    const finding = await usersOverArrayLimit(this.deps.store, this.settings.arrayLimit);
+    if (!finding || finding.usersOver === 0) return;
+    this.ledger.warn('users_in_more_cohorts_than_array_limit', finding.usersOver);
+    this.log.warn(
+      `${finding.usersOver} users are in more than ${this.settings.arrayLimit} of the ${finding.cohorts} cohorts kept in the membership store: Braze keeps at most ` +
+        `array_limit (${this.settings.arrayLimit}) values per array attribute and drops the oldest, so these users lose some cohort names. ` +
+        'Raise the limit in Braze (Data Settings → Custom Attributes) and array_limit, or select fewer cohorts.',
+    );
   }
-
-  private warnedArrayLimit = false;
 
   // ---- outcomes ------------------------------------------------------------------------------------------
 

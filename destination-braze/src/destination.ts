@@ -1,15 +1,17 @@
 /** The Braze destination / Singer target for Mixpanel cohorts: config, membership store, diff pipeline, delivery. */
 import type { Destination, DestinationOutput } from '../../connector-kit/connector';
+import type { RawInputDestination, RawMessageInput } from '../../connector-kit/input';
 import { configError } from '../../connector-kit/errors';
 import type { Logger } from '../../connector-kit/logger';
 import type { AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, ConnectorSpecification, JsonObject } from '../../connector-kit/protocol';
 import specJson from '../spec.json';
 import type { LedgerSummary } from './accounting/cohort-ledger';
-import { createMembershipWriter, type MembershipWriter, type OutcomeListener } from './braze';
+import { createMembershipWriter, probeBraze, type MembershipWriter, type OutcomeListener } from './braze';
 import { checkConnection } from './check';
 import { resolveSettings, type BrazeDestinationSettings } from './config';
 import { CohortWritePipeline } from './cohort-write-pipeline';
 import { COHORT_STREAMS } from './input/cohort-records';
+import { rawMessages } from './input/raw-lines';
 import { MembershipStore } from './membership/membership-store';
 import { createBlobStore } from './store/create-blob-store';
 
@@ -22,7 +24,7 @@ export interface BrazeDestinationOptions {
   onSummary?: (summary: LedgerSummary) => void;
 }
 
-export class BrazeDestination implements Destination {
+export class BrazeDestination implements Destination, RawInputDestination {
   readonly name = 'destination-braze';
   readonly singerName = 'target-braze';
   readonly description = 'Writes Mixpanel cohort membership into Braze (a custom attribute array, or partner cohorts), sending only the changes since the last complete snapshot.';
@@ -38,6 +40,12 @@ export class BrazeDestination implements Destination {
     return checkConnection(resolveSettings(config));
   }
 
+  /** The CLI: lines are read here, member records scanned without a full parse (input/raw-lines.ts). */
+  async writeRaw(config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: RawMessageInput, out: DestinationOutput): Promise<void> {
+    return this.write(config, catalog, rawMessages(input, out.log), out);
+  }
+
+  /** Parsed messages (the sync runner, or any caller with messages in hand). */
   async write(config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: AsyncIterable<AirbyteMessage>, out: DestinationOutput): Promise<void> {
     const settings = resolveSettings(config);
     warnAboutCatalog(catalog, out.log);
@@ -49,12 +57,28 @@ export class BrazeDestination implements Destination {
     out.log.info(
       `Writing cohort membership to Braze at ${new URL(settings.delivery.restEndpoint).host} (${settings.delivery.mode} mode${settings.delivery.mode === 'attribute' ? `, attribute "${settings.delivery.attributeName}"` : ''}); membership store: ${store.location}.`,
     );
+    await failFastOnCredentials(settings, out.log);
     const summary = await pipeline.run(input).catch((err) => {
       this.options.onSummary?.(pipeline.summary());
       throw err;
     });
     this.options.onSummary?.(summary);
   }
+}
+
+/**
+ * The harmless probe `check` uses, once before anything is read: a bad key, a key without users.track or wrong
+ * partner credentials stop the sync before a single STATE is echoed. Throttling or an unreachable Braze only
+ * warns: delivery retries those with its own budget.
+ */
+async function failFastOnCredentials(settings: BrazeDestinationSettings, log: Logger): Promise<void> {
+  const probe = await probeBraze(settings.delivery);
+  if (probe.ok) return;
+  if (probe.problem === 'unreachable' || probe.problem === 'unavailable' || probe.problem === 'unexpected') {
+    log.warn(`Braze did not answer the credentials probe as expected (${probe.message}); going on, delivery retries.`);
+    return;
+  }
+  throw configError(probe.message);
 }
 
 function writerFor(settings: BrazeDestinationSettings, onOutcome: OutcomeListener, log: Logger): MembershipWriter {

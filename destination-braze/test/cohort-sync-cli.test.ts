@@ -25,7 +25,8 @@ describe('destination-braze CLI against the local Braze server', () => {
     braze.resetLog();
   });
 
-  const tracks = () => braze.requests().filter((r) => r.path === '/users/track');
+  // Requests that write something (the credentials probe at the start of every write sends an object without attributes).
+  const tracks = () => braze.requests().filter((r) => r.path === '/users/track' && JSON.stringify(r.body).includes(ATTRIBUTE));
   const written = () => tracks().flatMap((r) => ((r.body as { attributes?: Array<Record<string, any>> })?.attributes ?? []));
 
   test('first sync, changes (join, leave, rename, new and deleted cohort), then an identical sync that writes nothing', async () => {
@@ -95,11 +96,24 @@ describe('destination-braze CLI against the local Braze server', () => {
     const store = tempDir('store');
     const run = await runWrite(configFor(braze, store, { api_key: 'canary-wrong-key-33aa01' }), transcript([{ id: 1, name: 'A', members: [a, b] }]));
     expect(run.code).not.toBe(0);
-    expect(run.states).toHaveLength(1); // the cohorts list's STATE comes before any write
+    expect(run.states).toHaveLength(0); // the credentials are probed before anything is read
     const error = run.messages.find((m) => m.type === 'TRACE' && m.trace.type === 'ERROR');
     expect(error?.trace.error.failure_type).toBe('config_error');
-    expect(fs.existsSync(path.join(store, 'cohorts', '1', 'snapshot.ids.gz'))).toBe(false);
+    expect(fs.existsSync(path.join(store, 'cohorts', '1', 'snapshot.ids'))).toBe(false);
     assertNoLeak(run, ['canary-wrong-key-33aa01', ...USERS]);
+  });
+
+  test('a 401 in the middle of a sync (a revoked key): config_error, and no STATE after the failed write', async () => {
+    const store = tempDir('store');
+    // The probe passes; the first write is refused.
+    braze.injectFaults([{ type: 'delay', ms: 0 }, { type: 'status', status: 401, body: { message: 'Invalid API key: canary-revoked' } }]);
+    const lines = transcript([{ id: 1, name: 'A', members: [a, b] }, { id: 2, name: 'B', members: [c] }], { pageSize: 1 });
+    const run = await runWrite(configFor(braze, store), lines);
+    expect(run.code).not.toBe(0);
+    expect(run.messages.find((m) => m.type === 'TRACE' && m.trace.type === 'ERROR')?.trace.error.failure_type).toBe('config_error');
+    // Only the cohort list's STATE (no write before it) may come back.
+    expect(run.states.map((s) => s.state.stream.stream_descriptor.name)).toEqual(run.states.length ? ['cohorts'] : []);
+    assertNoLeak(run, [CANARY_API_KEY, ...USERS]);
   });
 
   test('429, 5xx, resets and partial (minor) errors: retried or rejected with a reason, counts add up', async () => {
@@ -152,10 +166,27 @@ describe('destination-braze CLI against the local Braze server', () => {
     assertNoLeak(run, USERS);
   });
 
+  test('array limit: users in more cohorts than the workspace keeps are counted and warned about (no ids logged)', async () => {
+    const store = tempDir('store');
+    const run = await runWrite(configFor(braze, store, { array_limit: 2 }), transcript([
+      { id: 1, name: 'A', members: [a, b] },
+      { id: 2, name: 'B', members: [a, b] },
+      { id: 3, name: 'C', members: [a] },
+    ]));
+    expect(run.code).toBe(0);
+    expect(run.summary!.warnings).toEqual({ users_in_more_cohorts_than_array_limit: 1 });
+    const logs = run.messages.filter((m) => m.type === 'LOG').map((m) => m.log.message).join('\n');
+    expect(logs).toMatch(/1 users are in more than 2 of the 3 cohorts/);
+    assertNoLeak(run, USERS);
+    // Within the limit: no warning.
+    const within = await runWrite(configFor(braze, tempDir('store'), { array_limit: 3 }), transcript([{ id: 1, name: 'A', members: [a] }, { id: 2, name: 'B', members: [a] }]));
+    expect(within.summary!.warnings).toEqual({});
+  });
+
   test('a corrupt store refuses removals and says how to rebuild', async () => {
     const store = tempDir('store');
     await runWrite(configFor(braze, store), transcript([{ id: 1, name: 'A', members: [a, b] }]));
-    fs.writeFileSync(path.join(store, 'cohorts', '1', 'snapshot.ids.gz'), 'not gzip');
+    fs.writeFileSync(path.join(store, 'cohorts', '1', 'snapshot.ids'), 'not gzip');
     const run = await runWrite(configFor(braze, store), transcript([{ id: 1, name: 'A', members: [b, c] }], { round: 'r2' }));
     expect(run.code).toBe(0);
     expect(membership(braze)).toEqual({ [a]: ['A'], [b]: ['A'], [c]: ['A'] });

@@ -145,7 +145,7 @@ describe('kill and resume', () => {
     braze.injectFaults([{ type: 'delay', ms: 300, times: 1000 }]);
     const { echoed } = await runUntilKilled(config, lines, 3);
     expect(echoed.at(-1).stream.stream_state).toMatchObject({ cohort_id: 1, next_page: 2 });
-    const stored = decodeIdFile<{ snapshot_id: string }>(fs.readFileSync(path.join((config.membership_store as { path: string }).path, 'cohorts', '1', 'snapshot.ids.gz')), 'snapshot');
+    const stored = decodeIdFile<{ snapshot_id: string }>(fs.readFileSync(path.join((config.membership_store as { path: string }).path, 'cohorts', '1', 'snapshot.ids')), 'snapshot');
     expect(stored.header.snapshot_id).toBe('r1-1'); // the interrupted snapshot did not complete
     braze.resetLog();
     // Mixpanel refused the old session: cohort 1 comes again from its first page, with other members now.
@@ -157,6 +157,30 @@ describe('kill and resume', () => {
     for (const c of restarted) for (const u of c.members) if (u) (want[u] ??= []).push(c.name);
     for (const k of Object.keys(want)) want[k].sort();
     expect(membership(braze)).toEqual(want);
+  });
+
+  test('a STATE is echoed within flush_interval_seconds while the source is quiet (waiting on its query budget)', async () => {
+    const config = await prepared();
+    const lines = transcript(after, { round: 'r2', pageSize: 3 });
+    const dir = tempDir('quiet');
+    const args = [path.join(REPO_ROOT, 'bin', 'destination-braze'), 'write', '--config', writeTempJson('config.json', config, dir), '--catalog', writeTempJson('catalog.json', CONFIGURED_CATALOG, dir)];
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Up to the 2nd STATE (the first member page), then silence: stdin stays open.
+    let seen = 0;
+    const cut = lines.findIndex((l: any) => l.type === 'STATE' && ++seen === 2) + 1;
+    const sentAt = Date.now();
+    child.stdin.write(lines.slice(0, cut).map((l) => JSON.stringify(l) + '\n').join(''));
+    const echoedAt = await new Promise<number>((resolve) => {
+      let states = 0;
+      child.stdout.on('data', (d: Buffer) => {
+        states += d.toString().split('\n').filter((l) => l.includes('"type":"STATE"')).length;
+        if (states >= 2) resolve(Date.now());
+      });
+    });
+    child.kill('SIGKILL');
+    // flush_interval_seconds is 1 in these configs; start-up and the credentials probe come on top.
+    expect(echoedAt - sentAt).toBeLessThan(1000 + 3000);
+    expect(membership(braze)[USERS[20]]).toEqual(['Openers']); // the page's adds were written before the echo
   });
 
   test('a lost store: everyone is added again (idempotent), leavers cannot be removed, and the log says so', async () => {

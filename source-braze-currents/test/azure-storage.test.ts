@@ -3,12 +3,13 @@
  * port and an account whose key this test generates), then the CLI end to end.
  */
 import { ContainerClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
-import { spawn, type ChildProcess } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import crypto from 'crypto';
 import net from 'net';
 import path from 'path';
 import type { AddressInfo } from 'net';
 import type { JsonObject } from '../../connector-kit/protocol';
+import { startAzurite as startSharedAzurite } from '../../test-support/azurite';
 import { BrazeCurrentsSource } from '../src/source';
 import { AzureStorage } from '../src/storage/azure';
 import { LocalStorage } from '../src/storage/local';
@@ -22,25 +23,9 @@ const ACCOUNT = 'brazetest';
 const ACCOUNT_KEY = crypto.randomBytes(64).toString('base64');
 const WRONG_KEY = crypto.randomBytes(64).toString('base64');
 const CONTAINER = 'braze-currents';
-const AZURITE = path.resolve(__dirname, '../../node_modules/azurite/dist/src/blob/main.js');
 
-/** Starts azurite-blob on a random loopback port; resolves with its URL once it listens. */
-function startAzurite(): Promise<{ child: ChildProcess; url: string }> {
-  const args = [AZURITE, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence',
-    '--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry'];
-  const child = spawn(process.execPath, args, { cwd: makeTempDir('azurite'), env: { ...process.env, AZURITE_ACCOUNTS: `${ACCOUNT}:${ACCOUNT_KEY}` }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`azurite did not start: ${out}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
-    });
-    child.stderr!.on('data', (d) => { out += d; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`azurite exited (${code}): ${out}`)); });
-  });
-}
+/** azurite-blob on a random loopback port with this test's account. */
+const startAzurite = () => startSharedAzurite(ACCOUNT, ACCOUNT_KEY, makeTempDir('azurite'));
 
 const source = new BrazeCurrentsSource();
 

@@ -71,10 +71,13 @@ describe('sync runner: Mixpanel cohorts → Braze', () => {
     expect(fs.existsSync(path.join(work, 'cohort-state.json'))).toBe(true);
   });
 
-  it('a second identical sync writes nothing', async () => {
+  it('a second identical sync writes nothing (only the credentials probe, which carries no attribute)', async () => {
     braze.resetLog();
+    const dataPointsBefore = braze.stats().dataPoints;
     await sync();
-    expect(braze.requests().filter((r) => r.path === '/users/track')).toHaveLength(0);
+    const objects = braze.requests().flatMap((r) => (r.body as { attributes?: Array<Record<string, unknown>> })?.attributes ?? []);
+    expect(objects.filter((o) => 'mixpanel_cohorts' in o)).toEqual([]);
+    expect(braze.stats().dataPoints).toBe(dataPointsBefore);
   });
 
   it('joins, leaves, a rename and a deleted cohort write exactly those changes', async () => {

@@ -31,6 +31,7 @@ export class CohortDiff {
   private receivedBefore = 0;
   private receivedNow = 0;
   private pendingIds: string[] = [];
+  private pendingOld: number[] = [];
   private pendingReceived = 0;
 
   constructor(stored: StoredCohort, readonly cohortId: number, readonly snapshotId: string, readonly value: string, expectedMembers = 0) {
@@ -48,16 +49,24 @@ export class CohortDiff {
     }
     this.added = new IdSet(Math.max(16, this.old ? Math.min(expectedMembers, this.old.size >> 3) : expectedMembers));
     for (const chunk of stored.chunks) {
+      // Positions in another snapshot than the stored one cannot be read (the store was changed by hand).
+      if (chunk.oldIndexes.length && (chunk.header.base_snapshot_id !== this.oldSnapshotId || !this.old || chunk.oldIndexes.some((i) => i >= this.old!.size))) {
+        this.storeProblems.push(`a progress file of cohort ${cohortId} refers to another snapshot than the stored one`);
+        continue;
+      }
       const sameSnapshot = chunk.header.snapshot_id === snapshotId && chunk.header.value === value;
       if (sameSnapshot && chunk.done) {
         // Written and answered before a resume: these members are seen, their adds done.
         for (let i = 0; i < chunk.ids.size; i++) this.markSeen(chunk.ids.get(i));
+        for (const i of chunk.oldIndexes) this.seenOld!.set(i);
         for (let i = 0; i < chunk.done.size; i++) this.rejectedAdds.add(chunk.done.get(i));
         this.receivedBefore += chunk.header.received;
       } else {
         let set = this.maybe.get(chunk.header.value);
         if (!set) this.maybe.set(chunk.header.value, (set = new IdSet(chunk.ids.size)));
         for (let i = 0; i < chunk.ids.size; i++) set.add(chunk.ids.get(i));
+        // Old members got this value only if it is not the old value (a rename); otherwise the old snapshot covers them.
+        if (chunk.header.value !== this.oldValue) for (const i of chunk.oldIndexes) set.add(this.old!.get(i));
       }
     }
   }
@@ -83,7 +92,7 @@ export class CohortDiff {
     if (i >= 0) {
       if (this.seenOld!.get(i)) return 'unchanged';
       this.seenOld!.set(i);
-      this.pendingIds.push(userId);
+      this.pendingOld.push(i);
       return this.renamed ? 'add' : 'unchanged';
     }
     if (!this.added.add(userId).added) return 'unchanged';
@@ -91,11 +100,15 @@ export class CohortDiff {
     return 'add';
   }
 
-  /** The members and record count since the last call, for the next progress chunk. */
-  takePending(): { ids: string[]; received: number } | undefined {
-    if (this.pendingIds.length === 0 && this.pendingReceived === 0) return undefined;
-    const taken = { ids: this.pendingIds, received: this.pendingReceived };
+  /**
+   * The members and record count since the last call, for the next progress chunk: members new to the cohort by
+   * id, members of the last complete snapshot by position in it.
+   */
+  takePending(): { ids: string[]; oldIndexes: Uint32Array; received: number } | undefined {
+    if (this.pendingIds.length === 0 && this.pendingOld.length === 0 && this.pendingReceived === 0) return undefined;
+    const taken = { ids: this.pendingIds, oldIndexes: Uint32Array.from(this.pendingOld), received: this.pendingReceived };
     this.pendingIds = [];
+    this.pendingOld = [];
     this.pendingReceived = 0;
     return taken;
   }

@@ -36,9 +36,9 @@ export class IdSet {
    * A set over newline-separated ids (`bytes[0, length)`, every id followed by `\n`), used as the arena.
    * Duplicate lines are kept once. Returns the set and whether the ids were in strictly ascending byte order.
    */
-  static fromLines(bytes: Buffer, start = 0): { set: IdSet; sorted: boolean } {
+  static fromLines(bytes: Buffer, start = 0, knownSorted = false): { set: IdSet; sorted: boolean } {
     let count = 0;
-    for (let i = start; i < bytes.length; i++) if (bytes[i] === NEWLINE) count++;
+    for (let i = bytes.indexOf(NEWLINE, start); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) count++;
     const set = new IdSet(0);
     set.arena = bytes;
     set.starts = new Uint32Array(count);
@@ -47,7 +47,9 @@ export class IdSet {
     const size = tableSizeFor(count);
     set.table = new Int32Array(size).fill(EMPTY);
     set.mask = size - 1;
+    // A file we wrote sorted says so in its header; checking the order again would cost a compare per id.
     let sorted = true;
+    const check = !knownSorted;
     let lineStart = start;
     let prevStart = -1;
     let prevEnd = -1;
@@ -55,7 +57,7 @@ export class IdSet {
       if (bytes[i] !== NEWLINE) continue;
       const hash = hashBytes(bytes, lineStart, i);
       if (set.find(bytes, lineStart, i, hash) === EMPTY) {
-        if (prevStart >= 0 && sorted && bytes.compare(bytes, prevStart, prevEnd, lineStart, i) <= 0) sorted = false;
+        if (check && prevStart >= 0 && sorted && bytes.compare(bytes, prevStart, prevEnd, lineStart, i) <= 0) sorted = false;
         set.insert(lineStart, i, hash);
         prevStart = lineStart;
         prevEnd = i;

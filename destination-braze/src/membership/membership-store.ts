@@ -1,9 +1,11 @@
 /**
  * The membership store (DESIGN §10.4), per cohort under `cohorts/<cohort id>/`:
- * - `snapshot.ids.gz`: the last complete snapshot written to Braze (sorted user ids, with the cohort value and
+ * - `snapshot.ids`: the last complete snapshot written to Braze (sorted user ids, with the cohort value and
  *   snapshot id in its header). Replaced whole by one atomic put when a new snapshot completes.
- * - `progress/<chunk>.ids`: members of a snapshot in progress, written BEFORE their changes go to Braze
- *   (a write-ahead record: these users may hold the value in Braze from now on);
+ * - `progress/<chunk>.ids` (+ `.old`): members of a snapshot in progress, written BEFORE their changes go to
+ *   Braze (a write-ahead record: these users may hold the value in Braze from now on). Members new to the cohort
+ *   are listed by id; members of the last complete snapshot by their position in it (`.old`, 4 bytes each
+ *   instead of a whole id, which is most of a big cohort);
  * - `progress/<chunk>.done`: written once Braze answered every change of that chunk and before the STATEs
  *   after it are echoed; its body lists the users whose add Braze rejected.
  * A chunk with its done marker is "seen and written"; one without is only "may hold the value" (a kill came
@@ -21,6 +23,8 @@ export interface SnapshotHeader {
   value: string;
   member_count: number;
   committed_at: string;
+  /** The ids are in ascending byte order (always, for files this connector writes). */
+  sorted?: boolean;
 }
 
 export interface ProgressHeader {
@@ -30,6 +34,9 @@ export interface ProgressHeader {
   value: string;
   /** Member records of the snapshot covered by this chunk, including those skipped (for the member_count check). */
   received: number;
+  /** The last complete snapshot the `.old` positions refer to, and how many there are. */
+  base_snapshot_id?: string;
+  old_count: number;
 }
 
 export interface DoneHeader {
@@ -47,6 +54,8 @@ export interface StoredSnapshot {
 export interface StoredChunk {
   header: ProgressHeader;
   ids: IdSet;
+  /** Positions in the last complete snapshot of the chunk's members that were in it. */
+  oldIndexes: Uint32Array;
   /** Present once Braze answered every change of the chunk: the users whose add was rejected. */
   done?: IdSet;
 }
@@ -62,7 +71,7 @@ export interface StoredCohort {
   progressKeys: string[];
 }
 
-const SNAPSHOT = 'snapshot.ids.gz';
+const SNAPSHOT = 'snapshot.ids';
 const cohortFolder = (cohortId: number) => `cohorts/${cohortId}/`;
 
 export class MembershipStore {
@@ -75,6 +84,12 @@ export class MembershipStore {
   /** True when the store holds no cohort at all: a first sync, or a lost store. */
   async isEmpty(): Promise<boolean> {
     return (await this.blobs.list('cohorts/')).length === 0;
+  }
+
+  /** Ids of the cohorts that have a last complete snapshot. */
+  async cohortsWithSnapshot(): Promise<number[]> {
+    const keys = await this.blobs.list('cohorts/');
+    return keys.map((k) => /^cohorts\/(\d+)\/snapshot\.ids$/.exec(k)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
   }
 
   async loadCohort(cohortId: number): Promise<StoredCohort> {
@@ -105,22 +120,27 @@ export class MembershipStore {
         result.chunkProblems.push(`${key} has a header of another kind`);
         continue;
       }
-      result.chunks.push({ header: file.header, ids: file.ids, done: doneByChunk.get(key.slice(0, -'.ids'.length)) });
+      const name = key.slice(0, -'.ids'.length);
+      const oldIndexes = await this.readIndexes(`${name}.old`, file.header.old_count ?? 0, result);
+      if (!oldIndexes) continue;
+      result.chunks.push({ header: file.header, ids: file.ids, oldIndexes, done: doneByChunk.get(name) });
     }
     return result;
   }
 
   /** Write-ahead: these members' changes are about to be sent. */
-  async writeProgress(cohortId: number, chunk: string, header: ProgressHeader, lines: Buffer): Promise<string> {
-    const key = `${cohortFolder(cohortId)}progress/${chunk}.ids`;
-    await this.blobs.put(key, encodeIdFile(header, lines, true));
-    return key;
+  async writeProgress(cohortId: number, chunk: string, header: ProgressHeader, lines: Buffer, oldIndexes: Uint32Array): Promise<void> {
+    const base = `${cohortFolder(cohortId)}progress/${chunk}`;
+    await Promise.all([
+      this.blobs.put(`${base}.ids`, encodeIdFile(header, lines)),
+      oldIndexes.length ? this.blobs.put(`${base}.old`, Buffer.from(oldIndexes.buffer, oldIndexes.byteOffset, oldIndexes.byteLength)) : undefined,
+    ]);
   }
 
   /** Braze answered every change of the chunk; `rejectedLines` are the users whose add it refused. */
   async markDone(cohortId: number, chunk: string, header: DoneHeader, rejectedLines: Buffer): Promise<string> {
     const key = `${cohortFolder(cohortId)}progress/${chunk}.done`;
-    await this.blobs.put(key, encodeIdFile(header, rejectedLines, true));
+    await this.blobs.put(key, encodeIdFile(header, rejectedLines));
     return key;
   }
 
@@ -132,6 +152,19 @@ export class MembershipStore {
   /** Deletes progress files (after the snapshot they belong to was committed or given up). */
   async deleteProgress(keys: string[]): Promise<void> {
     if (keys.length) await this.blobs.delete(keys);
+  }
+
+  /** A chunk's `.old` positions (little-endian uint32), or undefined (with a problem noted) when unusable. */
+  private async readIndexes(key: string, count: number, into: StoredCohort): Promise<Uint32Array | undefined> {
+    if (count === 0) return new Uint32Array(0);
+    const bytes = await this.blobs.get(key);
+    if (!bytes || bytes.length !== count * 4) {
+      into.chunkProblems.push(`${key} is missing or cut short`);
+      return undefined;
+    }
+    const indexes = new Uint32Array(count);
+    Buffer.from(indexes.buffer).set(bytes);
+    return indexes;
   }
 
   private async readChunkFile<H>(key: string, into: StoredCohort) {

@@ -11,8 +11,9 @@ export interface BlobStore {
   /**
    * `durable`: on disk before it becomes visible (a local store fsyncs; object stores always are). Progress files
    * skip it: a killed process loses nothing the OS already has, and they are rewritten on a resume anyway.
+   * An array is the object's bytes in parts, written one after the other.
    */
-  put(key: string, bytes: Buffer, durable?: boolean): Promise<void>;
+  put(key: string, bytes: Buffer | Buffer[], durable?: boolean): Promise<void>;
   /** Keys under `prefix`, in byte order. */
   list(prefix: string): Promise<string[]>;
   /** Deletes the keys; missing keys are fine. */

@@ -22,14 +22,15 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async put(key: string, bytes: Buffer, durable = false): Promise<void> {
+  async put(key: string, bytes: Buffer | Buffer[], durable = false): Promise<void> {
     const file = this.fileOf(key);
     const temp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
       await fs.promises.mkdir(path.dirname(file), { recursive: true });
       const handle = await fs.promises.open(temp, 'w');
       try {
-        await handle.writeFile(bytes);
+        if (Buffer.isBuffer(bytes)) await handle.writeFile(bytes);
+        else await handle.writev(bytes);
         // On disk before the rename makes it visible: a machine crash must not leave a renamed but empty snapshot.
         if (durable) await handle.sync();
       } finally {

@@ -36,6 +36,7 @@ async function described<T>(type: string, describe: (err: unknown) => ConnectorE
 }
 
 const join = (prefix: string, key: string) => prefix + key;
+const whole = (bytes: Buffer | Buffer[]) => (Buffer.isBuffer(bytes) ? bytes : Buffer.concat(bytes));
 
 export class S3BlobStore implements BlobStore {
   readonly location: string;
@@ -63,8 +64,8 @@ export class S3BlobStore implements BlobStore {
     });
   }
 
-  async put(key: string, bytes: Buffer): Promise<void> {
-    await this.call(`writing "${join(this.prefix, key)}"`, () => this.client.send(new PutObjectCommand({ Bucket: this.config.bucket, Key: join(this.prefix, key), Body: bytes })));
+  async put(key: string, bytes: Buffer | Buffer[]): Promise<void> {
+    await this.call(`writing "${join(this.prefix, key)}"`, () => this.client.send(new PutObjectCommand({ Bucket: this.config.bucket, Key: join(this.prefix, key), Body: whole(bytes) })));
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -113,8 +114,8 @@ export class GcsBlobStore implements BlobStore {
     });
   }
 
-  async put(key: string, bytes: Buffer): Promise<void> {
-    await this.call(`writing "${join(this.prefix, key)}"`, () => this.bucket.file(join(this.prefix, key)).save(bytes, { resumable: false }));
+  async put(key: string, bytes: Buffer | Buffer[]): Promise<void> {
+    await this.call(`writing "${join(this.prefix, key)}"`, () => this.bucket.file(join(this.prefix, key)).save(whole(bytes), { resumable: false }));
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -154,8 +155,8 @@ export class AzureBlobStore implements BlobStore {
     });
   }
 
-  async put(key: string, bytes: Buffer): Promise<void> {
-    await this.call(`writing "${join(this.prefix, key)}"`, () => this.container.getBlockBlobClient(join(this.prefix, key)).uploadData(bytes));
+  async put(key: string, bytes: Buffer | Buffer[]): Promise<void> {
+    await this.call(`writing "${join(this.prefix, key)}"`, () => this.container.getBlockBlobClient(join(this.prefix, key)).uploadData(whole(bytes)));
   }
 
   async list(prefix: string): Promise<string[]> {

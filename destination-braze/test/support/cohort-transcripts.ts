@@ -28,32 +28,41 @@ export interface TranscriptOptions {
 }
 
 const record = (stream: string, data: Record<string, unknown>) => ({ type: 'RECORD', record: { stream, data, emitted_at: 1_700_000_000_000 } });
-const state = (stream: string, streamState: Record<string, unknown>) => ({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: streamState }, sourceStats: { recordCount: 1 } } });
+const state = (stream: string, streamState: Record<string, unknown>, recordCount: number) => ({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: streamState }, sourceStats: { recordCount } } });
 
 export function transcript(cohorts: CohortSpec[], options: TranscriptOptions = {}): unknown[] {
   const pageSize = options.pageSize ?? 3;
   const round = options.round ?? 'r1';
   const lines: unknown[] = [];
+  let since = 0; // records since the last STATE: the source's sourceStats.recordCount (each STATE follows its own stream's records)
+  const addRecord = (stream: string, data: Record<string, unknown>) => {
+    since++;
+    lines.push(record(stream, data));
+  };
+  const addState = (stream: string, streamState: Record<string, unknown>) => {
+    lines.push(state(stream, streamState, since));
+    since = 0;
+  };
   for (const c of cohorts) {
-    lines.push(record('cohorts', { id: c.id, name: c.name, description: '', count: c.members.length, is_visible: 1, created: '2024-01-02 03:04:05', project_id: 1 }));
+    addRecord('cohorts', { id: c.id, name: c.name, description: '', count: c.members.length, is_visible: 1, created: '2024-01-02 03:04:05', project_id: 1 });
   }
-  lines.push(state('cohorts', { round }));
+  addState('cohorts', { round });
   for (const c of cohorts) {
     const snapshotId = c.snapshotId ?? `${round}-${c.id}`;
     for (let page = 0; page * pageSize < c.members.length; page++) {
       c.members.slice(page * pageSize, (page + 1) * pageSize).forEach((userId, i) => {
-        lines.push(record('cohort_members', {
+        addRecord('cohort_members', {
           cohort_id: c.id, cohort_name: c.name, distinct_id: `d-${c.id}-${page}-${i}`, user_id: userId, properties: {}, snapshot_id: snapshotId,
-        }));
+        });
       });
-      lines.push(state('cohort_members', { round, cohort_id: c.id, snapshot_id: snapshotId, next_page: page + 1 }));
+      addState('cohort_members', { round, cohort_id: c.id, snapshot_id: snapshotId, next_page: page + 1 });
     }
     if (c.incomplete) continue;
-    lines.push(record('cohort_snapshots', {
+    addRecord('cohort_snapshots', {
       cohort_id: c.id, cohort_name: c.name, snapshot_id: snapshotId, member_count: c.memberCount ?? c.members.length, taken_at: '2024-05-01T00:00:00Z',
       ...(c.reason ? { reason: c.reason } : {}),
-    }));
-    lines.push(state('cohort_snapshots', { round, finished: [c.id] }));
+    });
+    addState('cohort_snapshots', { round, finished: [c.id] });
   }
   lines.push(...(options.extra ?? []));
   return lines;
