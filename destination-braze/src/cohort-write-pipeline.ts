@@ -36,6 +36,8 @@ export interface PipelineDeps {
   out: DestinationOutput;
   /** Told of every skipped or rejected member record (the sync runner's progress display counts them). */
   onSkipped?: (stream: string, reason: string) => void;
+  /** Level of the end-of-run table in the log: the sync runner prints its own, so it asks for debug. Default info. */
+  accountingLogLevel?: 'info' | 'debug';
 }
 
 /** A change with the input interval of the record that caused it (removals: -1). */
@@ -485,7 +487,8 @@ export class CohortWritePipeline {
     this.log.debug(`${this.cycles.count} write cycles, ${this.cycles.ms} ms in them (store ${this.cycles.storeMs} ms, Braze ${this.cycles.brazeMs} ms).`);
     const lines = summaryTable(summary);
     if (!complete) lines[0] += ' (sync stopped early: a re-run resumes from the last echoed state)';
-    for (const line of lines) this.log.info(line);
+    const logLine = this.deps.accountingLogLevel === 'debug' ? this.log.debug : this.log.info;
+    for (const line of lines) logLine(line);
     await this.deps.out.emit({
       type: 'TRACE',
       trace: { type: 'ANALYTICS', emitted_at: Date.now(), analytics: { type: 'braze_destination_accounting', value: JSON.stringify({ ...summary, complete }) } },

@@ -22,6 +22,8 @@ export interface BrazeDestinationOptions {
   onSkipped?: (stream: string, reason: string) => void;
   /** Called with the accounting once a sync ended (also when it failed). */
   onSummary?: (summary: LedgerSummary) => void;
+  /** Level of the end-of-run table in the log (the sync runner prints its own): default info. */
+  accountingLogLevel?: 'info' | 'debug';
 }
 
 export class BrazeDestination implements Destination, RawInputDestination {
@@ -52,7 +54,7 @@ export class BrazeDestination implements Destination, RawInputDestination {
     const store = new MembershipStore(createBlobStore(settings.store, settings.storePrefix));
     const pipeline = new CohortWritePipeline(
       { flushIntervalMs: settings.flushIntervalMs, mode: settings.delivery.mode, arrayLimit: settings.arrayLimit },
-      { store, createWriter: (onOutcome) => writerFor(settings, onOutcome, out.log), out, onSkipped: this.options.onSkipped },
+      { store, createWriter: (onOutcome) => writerFor(settings, onOutcome, out.log), out, onSkipped: this.options.onSkipped, accountingLogLevel: this.options.accountingLogLevel },
     );
     out.log.info(
       `Writing cohort membership to Braze at ${new URL(settings.delivery.restEndpoint).host} (${settings.delivery.mode} mode${settings.delivery.mode === 'attribute' ? `, attribute "${settings.delivery.attributeName}"` : ''}); membership store: ${store.location}.`,

@@ -72,7 +72,7 @@ export const COHORTS_TO_BRAZE: SyncPair = {
   title: 'Mixpanel cohorts → Braze',
   units: { record: 'members', checkpoint: 'pages' },
   createSource: () => new MixpanelCohortsSource(),
-  createDestination: (hooks) => new BrazeDestination({ onSkipped: () => hooks.onSkipped() }),
+  createDestination: (hooks) => new BrazeDestination({ onSkipped: () => hooks.onSkipped(), accountingLogLevel: 'debug' }),
   configure: (stream) => ({ stream, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }),
   requiredStreams: ['cohort_snapshots'],
   accounting: analyticsOf('braze_destination_accounting'),
