@@ -24,6 +24,9 @@ const REALISTIC_WITHIN = 0.15;
 /** CPU seconds (user + system) per million events, or '–' when GNU time was not there to measure it. */
 const cpuPerMillion = (cpuSeconds: number | undefined, events: number) => (cpuSeconds === undefined ? '–' : `${((cpuSeconds / events) * 1e6).toFixed(1)} s`);
 const benchStarted = Date.now();
+/** `npm run bench -- --quick`: every run small (a minute or two), to check the whole flow; writes <tmp>/BENCHMARKS.quick.md. */
+const quick = process.argv.includes('--quick');
+const size = (full: number, small: number) => (quick ? small : full);
 /** Progress for the person watching: `npm run bench` takes a quarter of an hour. */
 const progress = (step: string) => process.stderr.write(`[bench ${((Date.now() - benchStarted) / 60_000).toFixed(1)} min] ${step}\n`);
 
@@ -31,25 +34,28 @@ async function main(): Promise<void> {
   const started = new Date();
   const load = os.loadavg()[0];
   progress('source alone (median of 3) …');
-  const source = await benchSource({ print: false });
+  const source = await benchSource({ print: false, ...(quick ? { events: 20_000, singleFileEvents: 10_000, runs: 1 } : {}) });
   // Judged on the median of 3 runs, like the source (see support/median-run.ts). Realistic corpus by default.
   const destinationRuns = [];
   for (let i = 0; i < 3; i++) {
     progress(`destination alone, realistic corpus, run ${i + 1} of 3 …`);
-    destinationRuns.push(await benchDestination({ print: false }));
+    destinationRuns.push(await benchDestination({ print: false, events: size(300_000, 20_000) }));
   }
   const destination = medianRun(destinationRuns);
   progress('destination alone, ASCII corpus …');
-  const destinationAscii = await benchDestination({ print: false, corpus: 'ascii' });
+  const destinationAscii = await benchDestination({ print: false, corpus: 'ascii', events: size(300_000, 20_000) });
   progress("destination alone, another producer's transcript …");
-  const destinationOther = await benchDestination({ print: false, producer: 'other' });
+  const destinationOther = await benchDestination({ print: false, producer: 'other', events: size(300_000, 20_000) });
   progress('end to end on the realistic export (piped, sync, mixpanel-import) …');
-  const e2e = await benchEndToEnd();
+  const e2e = await benchEndToEnd({ events: size(300_000, 20_000) });
   progress('end to end on the ASCII export (piped, sync) …');
-  const e2eAscii = await benchEndToEnd({ corpus: 'ascii', mixpanelImport: false });
+  const e2eAscii = await benchEndToEnd({ corpus: 'ascii', mixpanelImport: false, events: size(300_000, 20_000) });
   progress('cohort source …');
-  const cohorts = await benchCohortSource({ print: false });
-  const rateLimit = await benchRateLimits(e2e.mixpanelImport!.eventsPerSecondDuringTransfer, e2e.mixpanelImportTuned!.eventsPerSecondDuringTransfer);
+  const cohorts = await benchCohortSource({ print: false, members: size(1_000_000, 20_000) });
+  progress('rate-limit rows (about 25 s each) and the limit changing mid-run (90 s) …');
+  const rateLimit = await benchRateLimits(
+    { destination: destination.eventsPerSecond, mpiDefault: e2e.mixpanelImport!.eventsPerSecondDuringTransfer, mpiTuned: e2e.mixpanelImportTuned!.eventsPerSecondDuringTransfer },
+    quick ? { rowSeconds: 3, phaseSeconds: 3 } : {});
 
   const p = e2e.piped;
   const mpi = e2e.mixpanelImport!;
@@ -114,7 +120,10 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(`\n${text}`);
-  fs.writeFileSync(path.resolve(__dirname, '..', '..', 'BENCHMARKS.md'), text);
+  const out = quick ? path.join(os.tmpdir(), 'BENCHMARKS.quick.md') : path.resolve(__dirname, '..', '..', 'BENCHMARKS.md');
+  fs.writeFileSync(out, text);
+  progress(`wrote ${out}`);
+  progress('done');
 }
 
 main().catch((err) => {
