@@ -249,7 +249,15 @@ export async function benchMixpanelImportAtLimit(limit: number, events: number, 
   try {
     const file = path.join(dir, 'events.ndjson');
     await writeSampleEvents(file, events);
-    const r = await benchMixpanelImport({ events: file, settings, rateLimit: limit, log: () => undefined });
+    let r: Awaited<ReturnType<typeof benchMixpanelImport>>;
+    try {
+      r = await benchMixpanelImport({ events: file, settings, rateLimit: limit, timeoutMs: 180_000, log: () => undefined });
+    } catch (err) {
+      // Another tool failing (or hanging past 3 minutes) at the limit is a finding for the table, not the end of the bench.
+      const failed = row(label, limit, events, { requests: 0, throttled: 0, imported: 0, transferSeconds: 0 }, [`failed: ${(err as Error).message.slice(0, 300)}`]);
+      log?.(`  ${formatRow(failed)}`);
+      return failed;
+    }
     const summary: RequestSummary = { requests: r.requests, throttled: r.throttledRequests, imported: r.eventsImported, transferSeconds: r.transferMs / 1000 };
     const result = row(label, limit, events, summary, r.problems, r.toolReport.cpuSeconds);
     log?.(`  ${formatRow(result)}`);
