@@ -259,7 +259,10 @@ export async function benchMixpanelImportAtLimit(limit: number, events: number, 
       return failed;
     }
     const summary: RequestSummary = { requests: r.requests, throttled: r.throttledRequests, imported: r.eventsImported, transferSeconds: r.transferMs / 1000 };
-    const result = row(label, limit, events, summary, r.problems, r.toolReport.cpuSeconds);
+    // Say plainly what the receiver's counts mean for the user: events that never arrived.
+    const lost = events - r.eventsImported;
+    const problems = lost > 0 ? [`${lost} events lost (mixpanel-import reported ${r.toolReport.failed} failed after its retries, and exited 0)`] : r.problems;
+    const result = row(label, limit, events, summary, problems, r.toolReport.cpuSeconds);
     log?.(`  ${formatRow(result)}`);
     return result;
   } finally {
