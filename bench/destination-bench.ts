@@ -25,6 +25,7 @@ import { buildWorld } from '../tools/sample-export/world';
 import { REALISTIC_TEXT, streamName } from '../tools/sample-export/options';
 import { asciiOnly } from '../tools/sample-export/international';
 import { startMixpanelReceiver, DEFAULT_CREDENTIALS } from '../local-services/mixpanel/import-api';
+import { gnuTimeCpuSeconds } from './support/measured-process';
 
 export const DESTINATION_TARGETS = { eventsPerSecond: 50_000, peakRssMb: 256 };
 
@@ -83,7 +84,7 @@ export interface DestinationBenchResult {
   runsEventsPerSecond?: number[];
 }
 
-function repoRoot(): string {
+export function repoRoot(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'bin'))) return dir;
   }
@@ -168,6 +169,44 @@ export function otherProducerLine(message: object): string {
   return write(message);
 }
 
+export const DESTINATION_BENCH_CACHE = path.join(os.tmpdir(), 'mixpanel-destination-bench');
+
+/** The transcript of `events` records for these options, built once and kept in `cacheDir` (they take a while). */
+export async function cachedTranscript(
+  events: number,
+  opts: TranscriptOptions & { cacheDir?: string; fresh?: boolean; log?: (line: string) => void } = {},
+): Promise<string> {
+  const cacheDir = opts.cacheDir ?? DESTINATION_BENCH_CACHE;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const corpus = opts.corpus ?? 'realistic';
+  const producer = opts.producer ?? 'ours';
+  const transcript = path.join(cacheDir, `currents-${corpus}-${producer}-${events}-v3.jsonl`);
+  if (opts.fresh || !fs.existsSync(transcript)) {
+    const t0 = Date.now();
+    opts.log?.(`building a transcript of ${events} records (${corpus} text, written like ${producer === 'ours' ? 'our source' : 'another producer'}) into ${transcript} ...`);
+    await writeCurrentsTranscript(transcript + '.tmp', events, { stateEvery: opts.stateEvery, corpus, producer, seed: opts.seed });
+    fs.renameSync(transcript + '.tmp', transcript);
+    opts.log?.(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  return transcript;
+}
+
+/** Writes the destination's config (local receiver at `url`) and an empty catalog into `dir`. */
+export function writeDestinationConfig(dir: string, url: string, settings: { gzipLevel: number; batchSize: number; concurrency: number }): { config: string; catalog: string } {
+  const config = path.join(dir, 'config.json');
+  const catalog = path.join(dir, 'catalog.json');
+  fs.writeFileSync(config, JSON.stringify({
+    credentials: { auth_type: 'api_secret', api_secret: DEFAULT_CREDENTIALS.apiSecrets[0] },
+    project_token: DEFAULT_CREDENTIALS.projectTokens[0],
+    api_host: url,
+    gzip_level: settings.gzipLevel,
+    batch_size: settings.batchSize,
+    concurrency: settings.concurrency,
+  }));
+  fs.writeFileSync(catalog, JSON.stringify({ streams: [] }));
+  return { config, catalog };
+}
+
 function hasGnuTime(): boolean {
   const p = spawnSync('/usr/bin/time', ['-v', 'true'], { encoding: 'utf8' });
   return p.status === 0 && /Maximum resident set size/.test(p.stderr);
@@ -187,32 +226,12 @@ export async function benchDestination(opts: DestinationBenchOptions = {}): Prom
   const events = opts.events ?? 300_000;
   const settings = { gzipLevel: opts.gzipLevel ?? 1, batchSize: opts.batchSize ?? 2000, concurrency: opts.concurrency ?? 10 };
   const root = repoRoot();
-  const cacheDir = opts.cacheDir ?? path.join(os.tmpdir(), 'mixpanel-destination-bench');
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const corpus = opts.corpus ?? 'realistic';
-  const producer = opts.producer ?? 'ours';
-  const transcript = path.join(cacheDir, `currents-${corpus}-${producer}-${events}-v3.jsonl`);
-  if (opts.fresh || !fs.existsSync(transcript)) {
-    const t0 = Date.now();
-    log(`building a transcript of ${events} records (${corpus} text, written like ${producer === 'ours' ? 'our source' : 'another producer'}) into ${transcript} ...`);
-    await writeCurrentsTranscript(transcript + '.tmp', events, { stateEvery: opts.stateEvery, corpus, producer });
-    fs.renameSync(transcript + '.tmp', transcript);
-    log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  }
+  const cacheDir = opts.cacheDir ?? DESTINATION_BENCH_CACHE;
+  const transcript = await cachedTranscript(events, { corpus: opts.corpus, producer: opts.producer, stateEvery: opts.stateEvery, cacheDir, fresh: opts.fresh, log });
   const transcriptMb = fs.statSync(transcript).size / 1048576;
 
   const receiver = await startMixpanelReceiver({ fast: true });
-  const config = path.join(cacheDir, 'config.json');
-  const catalog = path.join(cacheDir, 'catalog.json');
-  fs.writeFileSync(config, JSON.stringify({
-    credentials: { auth_type: 'api_secret', api_secret: DEFAULT_CREDENTIALS.apiSecrets[0] },
-    project_token: DEFAULT_CREDENTIALS.projectTokens[0],
-    api_host: receiver.url,
-    gzip_level: settings.gzipLevel,
-    batch_size: settings.batchSize,
-    concurrency: settings.concurrency,
-  }));
-  fs.writeFileSync(catalog, JSON.stringify({ streams: [] }));
+  const { config, catalog } = writeDestinationConfig(cacheDir, receiver.url, settings);
 
   try {
     const gnuTime = hasGnuTime();
@@ -250,9 +269,7 @@ export async function benchDestination(opts: DestinationBenchOptions = {}): Prom
     if (gnuTime) {
       const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
       peakKb = m ? Number(m[1]) : 0;
-      const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr);
-      const system = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
-      if (user && system) cpuSeconds = Number(user[1]) + Number(system[1]);
+      cpuSeconds = gnuTimeCpuSeconds(stderr);
     }
     if (exitCode !== 0) throw new Error(`destination exited ${exitCode}: ${(errorText || stderr).slice(-1500)}`);
     const acc = accountingLine ? JSON.parse(JSON.parse(accountingLine).trace.analytics.value) : {};

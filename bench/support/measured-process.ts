@@ -11,6 +11,8 @@ export interface ProcessFigures {
   code: number | null;
   wallSeconds: number;
   peakRssMb: number;
+  /** User + system CPU seconds of the process (all threads), from GNU time; undefined without it. */
+  cpuSeconds?: number;
   rssMethod: '/usr/bin/time -v' | '/proc VmHWM polling';
   stderrTail: string;
 }
@@ -31,6 +33,13 @@ export function readVmHwmKb(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** User + system seconds from a `/usr/bin/time -v` report, or undefined when it has neither. */
+export function gnuTimeCpuSeconds(report: string): number | undefined {
+  const user = /User time \(seconds\):\s*([\d.]+)/.exec(report);
+  const system = /System time \(seconds\):\s*([\d.]+)/.exec(report);
+  return user && system ? Number(user[1]) + Number(system[1]) : undefined;
 }
 
 export interface MeasuredProcess {
@@ -60,11 +69,14 @@ export function spawnMeasured(command: string, args: string[], stdio: StdioOptio
     child.on('close', (code) => {
       if (poll) clearInterval(poll);
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      let cpuSeconds: number | undefined;
       if (useTime) {
-        const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(fs.existsSync(timeFile) ? fs.readFileSync(timeFile, 'utf8') : '');
+        const report = fs.existsSync(timeFile) ? fs.readFileSync(timeFile, 'utf8') : '';
+        const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(report);
         peakKb = m ? Number(m[1]) : 0;
+        cpuSeconds = gnuTimeCpuSeconds(report);
       }
-      resolve({ code, wallSeconds, peakRssMb: peakKb / 1024, rssMethod: useTime ? '/usr/bin/time -v' : '/proc VmHWM polling', stderrTail });
+      resolve({ code, wallSeconds, peakRssMb: peakKb / 1024, cpuSeconds, rssMethod: useTime ? '/usr/bin/time -v' : '/proc VmHWM polling', stderrTail });
     });
   });
   return { child, finished };

@@ -19,6 +19,8 @@ export interface ChildReport {
   toolEps: number;
   toolDurationMs: number;
   peakRssBytes: number;
+  /** The child's user + system CPU seconds (all threads). */
+  cpuSeconds?: number;
   version: string;
 }
 
@@ -32,7 +34,8 @@ async function run(): Promise<void> {
   const report: ChildReport = {
     success: result.success, failed: result.failed, total: result.total, retries: result.retries,
     requests: result.requests, batches: result.batches, toolEps: result.eps, toolDurationMs: result.duration,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024, version,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6, version,
   };
   // The tool's HTTP pool keeps idle sockets open; exit once the report is flushed.
   process.stdout.write('BENCH_REPORT ' + JSON.stringify(report) + '\n', () => process.exit(0));
