@@ -13,10 +13,6 @@ export class IngestionRateLimit {
     this.filledAt = now();
   }
 
-  get rate(): number {
-    return this.eventsPerSecond;
-  }
-
   setRate(eventsPerSecond: number): void {
     this.refill();
     this.eventsPerSecond = eventsPerSecond;

@@ -28,9 +28,9 @@ export interface CohortDemoResult {
 }
 
 export async function runCohortDemo(mixpanel: MixpanelServer, demoDir: string, print: (text: string) => void): Promise<CohortDemoResult> {
-  const members = seedCohorts(mixpanel);
+  const { users, members } = seedCohorts(mixpanel);
   // The Braze workspace knows every user of the export (Braze wrote their events); nobody else is created.
-  const braze = await startLocalBraze({ users: knownUsers(mixpanel) });
+  const braze = await startLocalBraze({ users });
   const storeDir = path.join(demoDir, 'braze-membership');
   const usersFile = path.join(demoDir, 'braze-users.ndjson');
   // Each demo run starts fresh, so it always shows a first sync.
@@ -65,28 +65,29 @@ export async function runCohortDemo(mixpanel: MixpanelServer, demoDir: string, p
   return { code, holders };
 }
 
-/** Profiles with the Braze external id (Braze's export sets distinct_id = external_user_id) and one cohort per rule. */
-function seedCohorts(mixpanel: MixpanelServer): Map<number, number> {
+/**
+ * Profiles with the Braze external id (Braze's export sets distinct_id = external_user_id) and one cohort per
+ * rule; returns every user of the imported events and each cohort's size.
+ */
+function seedCohorts(mixpanel: MixpanelServer): { users: string[]; members: Map<number, number> } {
   const byEvent = new Map<string, Set<string>>();
+  const users = new Set<string>();
   for (const event of mixpanel.import.uniqueEvents()) {
     const id = event.properties.distinct_id;
     if (typeof id !== 'string') continue;
+    users.add(id);
     const set = byEvent.get(event.event) ?? new Set<string>();
     set.add(id);
     byEvent.set(event.event, set);
   }
-  mixpanel.query.setProfiles(knownUsers(mixpanel).map((id) => ({ distinct_id: id, properties: { $braze_external_id: id } })));
+  mixpanel.query.setProfiles([...users].map((id) => ({ distinct_id: id, properties: { $braze_external_id: id } })));
   const sizes = new Map<number, number>();
   for (const cohort of DEMO_COHORTS) {
     const members = [...(byEvent.get(cohort.event) ?? [])];
     mixpanel.query.defineCohort({ id: cohort.id, name: cohort.name, is_visible: 1, members });
     sizes.set(cohort.id, members.length);
   }
-  return sizes;
-}
-
-function knownUsers(mixpanel: MixpanelServer): string[] {
-  return [...new Set(mixpanel.import.uniqueEvents().map((e) => e.properties.distinct_id).filter((id): id is string => typeof id === 'string'))];
+  return { users: [...users], members: sizes };
 }
 
 function writeUsers(users: { externalIds(): string[]; array(id: string, attribute: string): unknown[] }, file: string): void {

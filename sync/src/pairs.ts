@@ -53,7 +53,7 @@ export const CURRENTS_TO_MIXPANEL: SyncPair = {
   // The runner prints its own summary table, so the destination's goes to debug.
   createDestination: (hooks) => new MixpanelDestination({ onRejected: (r) => hooks.onRejected(r), onSkipped: () => hooks.onSkipped(), accountingLogLevel: 'debug' }),
   configure: (stream) => ({ stream, sync_mode: 'incremental', destination_sync_mode: 'append' }),
-  accounting: (message) => analyticsOf('mixpanel_destination_accounting')(message),
+  accounting: analyticsOf('mixpanel_destination_accounting'),
   summary: (accounting) => summaryTable(accounting as DestinationAccounting),
 };
 
