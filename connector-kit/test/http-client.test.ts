@@ -5,6 +5,7 @@
  */
 import http from 'http';
 import net from 'net';
+import zlib from 'zlib';
 import { HttpClient, hostLabel, parseRetryAfter } from '../http-client';
 import { closeServer, listenOn, readBody } from '../../local-services/http-helpers';
 import { backoffDelayMs } from '../backoff';
@@ -24,13 +25,15 @@ async function freePortThatRefuses(): Promise<number> {
 describe('HttpClient', () => {
   let server: http.Server;
   let base: string;
-  const seen: Array<{ auth?: string; body: string }> = [];
+  const seen: Array<{ auth?: string; body: string; port?: number }> = [];
 
   beforeAll(async () => {
     server = http.createServer(async (req, res) => {
       const { body } = await readBody(req, 1 << 20);
-      seen.push({ auth: req.headers.authorization, body: body.toString() });
+      seen.push({ auth: req.headers.authorization, body: body.toString(), port: req.socket.remotePort });
       if (req.url === '/slow') return; // never answers: the client's timeout must fire
+      if (req.url === '/big') return void res.writeHead(200).end('x'.repeat(4096));
+      if (req.url === '/gzip') return void res.writeHead(200, { 'Content-Encoding': 'gzip' }).end(zlib.gzipSync('{"ok":"ünï"}'));
       if (req.url === '/redirect') {
         res.writeHead(302, { Location: '/elsewhere' }).end();
         return;
@@ -50,8 +53,25 @@ describe('HttpClient', () => {
     try {
       const reply = await client.post(`${base}/x`, '"a JSON string"', { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' });
       expect(reply).toEqual({ kind: 'http', status: 429, text: '{"error":"slow down"}', headers: expect.objectContaining({ 'retry-after': '3', 'x-ratelimit-remaining': '0' }) });
-      expect(seen.at(-1)).toEqual({ auth: `Bearer ${SECRET}`, body: '"a JSON string"' });
+      expect(seen.at(-1)).toMatchObject({ auth: `Bearer ${SECRET}`, body: '"a JSON string"' });
       expect(parseRetryAfter((reply as { headers: Record<string, unknown> }).headers['retry-after'])).toBe(3000);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('keeps connections alive, inflates a compressed answer, refuses one over maxContentLength, and stops on abort', async () => {
+    const client = new HttpClient({ endpoint: base, timeoutMs: 5000, maxSockets: 1, maxContentLength: 1024 });
+    try {
+      await client.post(`${base}/x`, 'a', {});
+      await client.post(`${base}/x`, 'b', {});
+      expect(seen.at(-1)!.port).toBe(seen.at(-2)!.port);
+      expect(await client.post(`${base}/gzip`, 'c', {})).toMatchObject({ kind: 'http', status: 200, text: '{"ok":"ünï"}' });
+      expect(await client.post(`${base}/big`, 'd', {})).toEqual({ kind: 'network', code: 'ERR_RESPONSE_TOO_LARGE', message: `answer from ${hostLabel(base)} larger than 1 KiB` });
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 50);
+      expect(await client.post(`${base}/slow`, 'e', {}, stop.signal)).toEqual({ kind: 'network', code: 'ERR_CANCELED', message: `request to ${hostLabel(base)} cancelled` });
+      expect(await client.post(`${base}/x`, 'f', {}, stop.signal)).toMatchObject({ code: 'ERR_CANCELED' });
     } finally {
       client.close();
     }

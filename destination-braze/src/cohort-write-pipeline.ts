@@ -16,6 +16,7 @@ import type { AirbyteMessage, AirbyteStateMessage, JsonObject } from '../../conn
 import { CohortLedger, summaryTable, type LedgerSummary } from './accounting/cohort-ledger';
 import type { ChangeOutcome, CohortRef, MembershipChange, MembershipWriter, OutcomeListener } from './braze/membership-writer';
 import { cohortValue, readCohortRecord, type CohortRecord } from './input/cohort-records';
+import type { CohortInput, MemberBlock } from './input/raw-lines';
 import { CohortDiff } from './membership/cohort-diff';
 import { linesOf } from './membership/id-file';
 import { usersOverArrayLimit } from './membership/array-limit';
@@ -97,7 +98,8 @@ export class CohortWritePipeline {
     return this.deps.out.log;
   }
 
-  async run(input: AsyncIterable<AirbyteMessage>): Promise<LedgerSummary> {
+  /** Input comes in arrays (the CLI hands on one chunk of lines at a time); member blocks are the CLI's fast path. */
+  async run(input: AsyncIterable<CohortInput[]>): Promise<LedgerSummary> {
     if (await this.deps.store.isEmpty()) {
       this.log.warn(
         `The membership store (${this.deps.store.location}) holds no cohort yet: this is the first sync, or the store was lost. ` +
@@ -127,26 +129,35 @@ export class CohortWritePipeline {
 
   // ---- input ---------------------------------------------------------------------------------------------
 
-  private async consume(iterator: AsyncIterator<AirbyteMessage>): Promise<void> {
+  private async consume(iterator: AsyncIterator<CohortInput[]>): Promise<void> {
     try {
       for (;;) {
         const next = await iterator.next();
         if (this.failure || next.done) break;
-        const message = next.value;
-        if (message.type === 'RECORD') {
-          const pending = this.onRecord(message.record.stream, message.record.data);
+        for (const item of next.value) {
+          const pending = this.onInput(item);
           if (pending) await pending;
-        } else if (message.type === 'STATE') {
-          this.batch.states.push({ state: message.state, interval: this.interval });
-          this.interval++;
-          this.intervals.set(this.interval, { received: 0, rejected: 0 });
-          this.kick();
+          if (this.failure) break;
+          if (this.batch.changes.length >= this.maxPending) await this.settleCycles(false);
         }
-        if (this.batch.changes.length >= this.maxPending) await this.settleCycles(false);
       }
       if (!this.failure) await this.settleCycles(true);
     } catch (err) {
       this.fail(err);
+    }
+  }
+
+  private onInput(item: CohortInput): Promise<void> | void {
+    switch (item.type) {
+      case 'MEMBERS':
+        return this.onMemberBlock(item);
+      case 'RECORD':
+        return this.onRecord(item.record.stream, item.record.data);
+      case 'STATE':
+        this.batch.states.push({ state: item.state, interval: this.interval });
+        this.interval++;
+        this.intervals.set(this.interval, { received: 0, rejected: 0 });
+        this.kick();
     }
   }
 
@@ -186,6 +197,36 @@ export class CohortWritePipeline {
       if (opened) this.decide(opened, record, row);
       else this.unchangedOrSkipped(record, row);
     });
+  }
+
+  /** Member records read by the CLI's byte scanner: all of one snapshot, all with a Braze id. */
+  private onMemberBlock(block: MemberBlock): Promise<void> | void {
+    const count = block.starts.length;
+    this.intervals.get(this.interval)!.received += count;
+    const row = this.ledger.row(block.cohortId);
+    row.members += count;
+    if (this.finished.get(block.cohortId) === block.snapshotId) {
+      row.unchanged += count; // pages re-sent after a resume, of a snapshot already complete
+      return;
+    }
+    const diff = this.diffs.get(block.cohortId);
+    if (diff && diff.snapshotId === block.snapshotId) return this.decideBlock(diff, block, row);
+    return this.openDiff(block.cohortId, block.snapshotId, block.cohortName).then((opened) => {
+      if (opened) this.decideBlock(opened, block, row);
+      else row.unchanged += count;
+    });
+  }
+
+  private decideBlock(diff: CohortDiff, block: MemberBlock, row: ReturnType<CohortLedger['row']>): void {
+    const { bytes, starts, ends } = block;
+    diff.countReceived(starts.length);
+    this.batch.touched.add(diff);
+    const cohort = this.refOf(diff);
+    for (let k = 0; k < starts.length; k++) {
+      const userId = diff.memberBytes(bytes, starts[k], ends[k]);
+      if (userId === undefined) row.unchanged++;
+      else this.batch.changes.push({ cohort, userId, op: 'add', value: diff.value, interval: this.interval });
+    }
   }
 
   private unchangedOrSkipped(record: Extract<CohortRecord, { kind: 'member' }>, row: ReturnType<CohortLedger['row']>): void {

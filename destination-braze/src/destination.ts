@@ -11,7 +11,7 @@ import { checkConnection } from './check';
 import { resolveSettings, type BrazeDestinationSettings } from './config';
 import { CohortWritePipeline } from './cohort-write-pipeline';
 import { COHORT_STREAMS } from './input/cohort-records';
-import { rawMessages } from './input/raw-lines';
+import { rawCohortInput, type CohortInput } from './input/raw-lines';
 import { MembershipStore } from './membership/membership-store';
 import { createBlobStore } from './store/create-blob-store';
 
@@ -42,13 +42,17 @@ export class BrazeDestination implements Destination, RawInputDestination {
     return checkConnection(resolveSettings(config));
   }
 
-  /** The CLI: lines are read here, member records scanned without a full parse (input/raw-lines.ts). */
+  /** The CLI: lines are read here, member records scanned from their bytes without a parse (input/raw-lines.ts). */
   async writeRaw(config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: RawMessageInput, out: DestinationOutput): Promise<void> {
-    return this.write(config, catalog, rawMessages(input, out.log), out);
+    return this.writeInput(config, catalog, rawCohortInput(input, out.log), out);
   }
 
   /** Parsed messages (the sync runner, or any caller with messages in hand). */
   async write(config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: AsyncIterable<AirbyteMessage>, out: DestinationOutput): Promise<void> {
+    return this.writeInput(config, catalog, oneByOne(input), out);
+  }
+
+  private async writeInput(config: JsonObject, catalog: ConfiguredAirbyteCatalog, input: AsyncIterable<CohortInput[]>, out: DestinationOutput): Promise<void> {
     const settings = resolveSettings(config);
     warnAboutCatalog(catalog, out.log);
     const store = new MembershipStore(createBlobStore(settings.store, settings.storePrefix));
@@ -99,4 +103,8 @@ function warnAboutCatalog(catalog: ConfiguredAirbyteCatalog, log: Logger): void 
   if (catalog.streams?.length && !catalog.streams.some((s) => s.stream.name === 'cohort_members')) {
     log.warn('The catalog does not select cohort_members: no membership can be written.');
   }
+}
+
+async function* oneByOne(messages: AsyncIterable<AirbyteMessage>): AsyncGenerator<CohortInput[]> {
+  for await (const message of messages) yield [message];
 }

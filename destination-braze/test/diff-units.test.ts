@@ -1,9 +1,8 @@
 /**
  * Units of the diff: the compact id set, the per-cohort diff (adds, removals, rename, resume from the store's
- * progress, the new snapshot in order), and the member-line scanner of the CLI path against JSON.parse.
+ * progress, the new snapshot in order).
  */
 import { randomUUID } from 'crypto';
-import { scanMemberData } from '../src/input/raw-lines';
 import { cohortValue, isoTime } from '../src/input/cohort-records';
 import { CohortDiff } from '../src/membership/cohort-diff';
 import { decodeIdFile, encodeIdFile, linesOf } from '../src/membership/id-file';
@@ -38,6 +37,37 @@ describe('IdSet', () => {
     expect(sorted).toBe(false);
     expect([...set.sortedIndexes()].map((i) => set.get(i))).toEqual(['a', 'b', 'c']);
     expect(IdSet.fromLines(Buffer.from('a\nb\nc\n')).sorted).toBe(true);
+  });
+});
+
+describe('CohortDiff on many random members, by string and by bytes', () => {
+  /** A small deterministic generator, so a failure can be replayed. */
+  const random = (seed: number) => () => ((seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+  const ALPHABET = ['a', 'b', 'Z', '0', '-', 'ü', 'ユ', '🙂'];
+
+  test.each([1, 2, 3])('seed %d: adds, removals and the new snapshot are those of plain sets', (seed) => {
+    const next = random(seed);
+    const id = () => Array.from({ length: 1 + Math.floor(next() * 12) }, () => ALPHABET[Math.floor(next() * ALPHABET.length)]).join('');
+    const old = [...new Set(Array.from({ length: 3000 }, id))];
+    const current = [...old.filter(() => next() < 0.9), ...Array.from({ length: 400 }, id)].sort(() => next() - 0.5);
+    const diff = new CohortDiff(stored(old), 1, 's2', 'A');
+    const adds: string[] = [];
+    current.forEach((userId, n) => {
+      // Half the members as strings (the parsed path), half as UTF-8 bytes inside a bigger buffer (the CLI path).
+      if (n % 2 === 0) {
+        if (diff.member(userId) === 'add') adds.push(userId);
+      } else {
+        const bytes = Buffer.from(`xx${userId}yy`, 'utf8');
+        const added = diff.memberBytes(bytes, 2, bytes.length - 2);
+        if (added !== undefined) adds.push(added);
+      }
+    });
+    const oldSet = new Set(old);
+    const currentSet = new Set(current);
+    expect(adds.sort()).toEqual([...currentSet].filter((u) => !oldSet.has(u)).sort());
+    expect([...diff.removals()].map((r) => r.userId).sort()).toEqual(old.filter((u) => !currentSet.has(u)).sort());
+    const byteOrder = [...currentSet].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const blockBytes of [7, 64, 1 << 20]) expect(Buffer.concat([...diff.snapshotBlocks(blockBytes)]).toString().split('\n').filter(Boolean)).toEqual(byteOrder);
   });
 });
 
@@ -102,29 +132,6 @@ describe('CohortDiff', () => {
     diff.member('u5');
     expect(diff.takePending()).toEqual({ ids: ['u5'], oldIndexes: Uint32Array.from([0]), received: 2 });
     expect(diff.takePending()).toBeUndefined();
-  });
-});
-
-describe('member line scanner (CLI path)', () => {
-  const line = (data: unknown) => `{"type":"RECORD","record":{"stream":"cohort_members","data":${JSON.stringify(data)},"emitted_at":1700000000000}}`;
-  const wanted = (data: Record<string, unknown>) => Object.fromEntries(Object.entries(data).filter(([k]) => ['cohort_id', 'cohort_name', 'snapshot_id', 'user_id'].includes(k)));
-
-  test.each([
-    { cohort_id: 1, cohort_name: 'A', distinct_id: 'd', user_id: 'u-1', properties: {}, snapshot_id: 's' },
-    { snapshot_id: 's', properties: { user_id: 'nested, not this', list: [1, { '}': ']' }] }, user_id: null, cohort_id: 12, cohort_name: 'Quote " and \\ and ü 🙂' },
-    { cohort_id: '7', cohort_name: 'B', user_id: 'esc\\u00e9\n', snapshot_id: 3 },
-    { distinct_id: 'only' },
-  ])('finds what JSON.parse finds: %j', (data) => {
-    expect(scanMemberData(line(data))).toEqual(wanted(data));
-  });
-
-  test.each([
-    '{"type":"RECORD","record":{"stream":"cohort_members","data":{"cohort_id":1,"user_id":"u"}',
-    '{"type":"RECORD","record":{"stream":"cohort_members","data":{"cohort_id":1,"user_id":"u"},"emitted_at":1,"meta":{}}}',
-    '{"type":"RECORD","record":{"stream":"cohort_members","data":{},"emitted_at":1}}',
-    '{"type":"RECORD","record":{"stream":"cohort_members","data":{"cohort_id":01x,"user_id":"u"},"emitted_at":1}}',
-  ])('leaves unusual or broken lines to the full parse: %s', (text) => {
-    expect(scanMemberData(text)).toBeUndefined();
   });
 });
 

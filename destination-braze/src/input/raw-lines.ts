@@ -1,142 +1,146 @@
 /**
- * The CLI's input path (RawInputDestination): lines are split from the raw bytes here, and a `cohort_members`
- * RECORD line in the shape every kit-based source writes (`{"type":"RECORD","record":{"stream":"cohort_members",
- * "data":{…},"emitted_at":N}}`) has just the four fields the diff needs scanned out of its `data`, instead of a
- * full JSON.parse (a million-member cohort is a million such lines). Any other line, or one the scanner is not
- * sure about, goes through the kit's own line rules (parseMessageLine), so both paths yield the same messages
- * and the same warnings with the same line numbers.
+ * The CLI's input path (RawInputDestination): lines are split from the raw bytes here. Consecutive
+ * `cohort_members` lines of one cohort snapshot that the byte scanner can read (input/member-line-scanner.ts)
+ * become one MemberBlock: the members' Braze ids as byte ranges of the input, which the diff looks up without
+ * making a string of each. Any other line goes through the kit's own line rules (parseMessageLine) and becomes a
+ * message, so both paths give the same records, in the same order, with the same warnings and line numbers.
+ * Input is handed on one chunk at a time, as an array: a million members are not a million awaits.
  */
 import type { Logger } from '../../../connector-kit/logger';
 import { lineProblemText, parseMessageLine, toDestinationMessage, type RawMessageInput } from '../../../connector-kit/input';
-import type { AirbyteMessage, JsonObject } from '../../../connector-kit/protocol';
+import type { AirbyteMessage } from '../../../connector-kit/protocol';
+import { scanMemberLine, type ScannedMember } from './member-line-scanner';
 
-const MEMBER_PREFIX = '{"type":"RECORD","record":{"stream":"cohort_members","data":{';
-const WANTED = new Set(['cohort_id', 'cohort_name', 'snapshot_id', 'user_id']);
-const TAIL = /^,"emitted_at":\d+\}\}\s*$/;
+/** Member records of one cohort snapshot, in input order, each with a Braze id (printable ASCII). */
+export interface MemberBlock {
+  type: 'MEMBERS';
+  cohortId: number;
+  cohortName: string;
+  snapshotId: string;
+  /** Member k's Braze id is the UTF-8 text `bytes[starts[k], ends[k])`. */
+  bytes: Buffer;
+  starts: number[];
+  ends: number[];
+}
 
-export async function* rawMessages(input: RawMessageInput, log: Logger): AsyncGenerator<AirbyteMessage> {
-  let rest = '';
-  let lineNumber = 0;
-  const fast = input.protocol === 'airbyte';
+export type CohortInput = AirbyteMessage | MemberBlock;
+
+const NEWLINE = 0x0a;
+
+export async function* rawCohortInput(input: RawMessageInput, log: Logger): AsyncGenerator<CohortInput[]> {
+  const reader = new LineReader(input.protocol, log);
+  let rest: Buffer | undefined;
   for await (const chunk of input.chunks) {
-    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    const bytes = toBuffer(chunk);
     let start = 0;
+    if (rest) {
+      // Only the line cut by the previous chunk's end is joined (a copy of every chunk would cost a pass over the input).
+      const first = bytes.indexOf(NEWLINE);
+      if (first === -1) {
+        rest = Buffer.concat([rest, bytes]);
+        continue;
+      }
+      const line = Buffer.concat([rest, bytes.subarray(0, first)]);
+      reader.line(line, 0, line.length);
+      start = first + 1;
+    }
     let end: number;
-    while ((end = text.indexOf('\n', start)) !== -1) {
-      lineNumber++;
-      const message = readLine(text.slice(start, end), lineNumber, fast, input.protocol, log);
-      if (message) yield message;
+    while ((end = bytes.indexOf(NEWLINE, start)) !== -1) {
+      reader.line(bytes, start, end);
       start = end + 1;
     }
-    rest = text.slice(start);
+    rest = start < bytes.length ? bytes.subarray(start) : undefined;
+    const items = reader.take();
+    if (items.length) yield items;
   }
-  if (rest.trim()) {
-    const message = readLine(rest, ++lineNumber, fast, input.protocol, log);
-    if (message) yield message;
+  if (rest && rest.toString('utf8').trim()) {
+    reader.line(rest, 0, rest.length);
+    yield reader.take();
   }
 }
 
-function readLine(line: string, lineNumber: number, fast: boolean, protocol: RawMessageInput['protocol'], log: Logger): AirbyteMessage | undefined {
-  if (fast && line.startsWith(MEMBER_PREFIX)) {
-    const data = scanMemberData(line);
-    if (data) return { type: 'RECORD', record: { stream: 'cohort_members', data, emitted_at: 0 } };
+/** Turns lines into messages and member blocks, extending the open block while lines continue it. */
+class LineReader {
+  private items: CohortInput[] = [];
+  private block: MemberBlock | undefined;
+  /** Where the open block's cohort name and snapshot id are, to tell whether the next member continues it. */
+  private blockKey = { nameStart: 0, nameEnd: 0, snapshotStart: 0, snapshotEnd: 0 };
+  private readonly scanned: ScannedMember = {
+    cohortId: 0, nameStart: 0, nameEnd: 0, nameEscaped: false, snapshotStart: 0, snapshotEnd: 0, snapshotEscaped: false, userStart: 0, userEnd: 0,
+  };
+  private lineNumber = 0;
+  private readonly fast: boolean;
+
+  constructor(private readonly protocol: RawMessageInput['protocol'], private readonly log: Logger) {
+    this.fast = protocol === 'airbyte';
   }
-  const outcome = parseMessageLine(line);
-  if (!outcome) return undefined;
-  if ('problem' in outcome) {
-    log.warn(lineProblemText(lineNumber, outcome.problem));
-    return undefined;
+
+  line(bytes: Buffer, start: number, end: number): void {
+    this.lineNumber++;
+    const m = this.scanned;
+    if (this.fast && scanMemberLine(bytes, start, end, m) && (this.continuesBlock(bytes, m) || this.openBlock(bytes, m))) {
+      this.block!.starts.push(m.userStart);
+      this.block!.ends.push(m.userEnd);
+      return;
+    }
+    this.block = undefined;
+    const message = this.fullParse(bytes.toString('utf8', start, end));
+    if (message) this.items.push(message);
   }
-  return toDestinationMessage(outcome.message, protocol);
+
+  /** What the lines since the last call gave; the open block ends here (its bytes are this chunk's). */
+  take(): CohortInput[] {
+    const items = this.items;
+    this.items = [];
+    this.block = undefined;
+    return items;
+  }
+
+  private continuesBlock(bytes: Buffer, m: ScannedMember): boolean {
+    const block = this.block;
+    if (!block || block.bytes !== bytes || block.cohortId !== m.cohortId) return false;
+    const key = this.blockKey;
+    return sameBytes(bytes, key.nameStart, key.nameEnd, m.nameStart, m.nameEnd) && sameBytes(bytes, key.snapshotStart, key.snapshotEnd, m.snapshotStart, m.snapshotEnd);
+  }
+
+  /** Starts a block with this member; false (the line then goes to the full parse) when an escape is invalid. */
+  private openBlock(bytes: Buffer, m: ScannedMember): boolean {
+    const cohortName = jsonString(bytes, m.nameStart, m.nameEnd, m.nameEscaped);
+    const snapshotId = jsonString(bytes, m.snapshotStart, m.snapshotEnd, m.snapshotEscaped);
+    if (cohortName === undefined || snapshotId === undefined) return false;
+    this.block = { type: 'MEMBERS', cohortId: m.cohortId, cohortName, snapshotId, bytes, starts: [], ends: [] };
+    this.blockKey = { nameStart: m.nameStart, nameEnd: m.nameEnd, snapshotStart: m.snapshotStart, snapshotEnd: m.snapshotEnd };
+    this.items.push(this.block);
+    return true;
+  }
+
+  private fullParse(line: string): AirbyteMessage | undefined {
+    const outcome = parseMessageLine(line);
+    if (!outcome) return undefined;
+    if ('problem' in outcome) {
+      this.log.warn(lineProblemText(this.lineNumber, outcome.problem));
+      return undefined;
+    }
+    return toDestinationMessage(outcome.message, this.protocol);
+  }
 }
 
-/**
- * The wanted top-level fields of the `data` object that starts right after the prefix, or undefined when the
- * line is anything but plainly well-formed (the caller then parses it fully). Nested values are skipped.
- */
-export function scanMemberData(line: string): JsonObject | undefined {
-  const data: JsonObject = {};
-  let i = MEMBER_PREFIX.length;
-  const n = line.length;
-  if (line.charCodeAt(i) === 0x7d /* } */) return undefined; // an empty data object: let the full parse judge it
-  for (;;) {
-    if (line.charCodeAt(i) !== 0x22 /* " */) return undefined;
-    const keyEnd = line.indexOf('"', i + 1);
-    if (keyEnd < 0) return undefined;
-    const key = line.slice(i + 1, keyEnd);
-    if (key.includes('\\') || line.charCodeAt(keyEnd + 1) !== 0x3a /* : */) return undefined;
-    const valueStart = keyEnd + 2;
-    const valueEnd = skipValue(line, valueStart);
-    if (valueEnd < 0) return undefined;
-    if (WANTED.has(key)) {
-      const value = valueOf(line, valueStart, valueEnd);
-      if (value === INVALID) return undefined;
-      data[key] = value;
-    }
-    i = valueEnd;
-    const c = line.charCodeAt(i);
-    if (c === 0x2c /* , */) {
-      i++;
-      continue;
-    }
-    if (c === 0x7d /* } */) {
-      i++;
-      break;
-    }
-    return undefined;
-  }
-  return i < n && TAIL.test(line.slice(i)) ? data : undefined;
-}
-
-const INVALID = Symbol('invalid');
-
-/** A scanned value: plain strings and integers directly (the common case), anything else through JSON.parse. */
-function valueOf(line: string, start: number, end: number): unknown {
-  // A string without any backslash in it is its text as it stands.
-  if (line.charCodeAt(start) === 0x22 && line.lastIndexOf('\\', end - 1) < start) return line.slice(start + 1, end - 1);
-  const text = line.slice(start, end);
-  if (/^-?\d{1,15}$/.test(text)) return Number(text);
+/** The text of a JSON string value whose content (between the quotes) is `bytes[start, end)`; undefined when its escapes are invalid. */
+function jsonString(bytes: Buffer, start: number, end: number, escaped: boolean): string | undefined {
+  if (!escaped) return bytes.toString('utf8', start, end);
   try {
-    return JSON.parse(text);
+    return JSON.parse(bytes.toString('utf8', start - 1, end + 1)) as string;
   } catch {
-    return INVALID;
+    return undefined;
   }
 }
 
-/** End (exclusive) of the JSON value starting at `i` (no whitespace expected), or -1. */
-function skipValue(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c === 0x22) return skipString(s, i);
-  if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-    let depth = 0;
-    for (let j = i; j < s.length; j++) {
-      const d = s.charCodeAt(j);
-      if (d === 0x22) {
-        j = skipString(s, j) - 1;
-        if (j < 0) return -1;
-      } else if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-    }
-    return -1;
-  }
-  let j = i;
-  while (j < s.length) {
-    const d = s.charCodeAt(j);
-    if (d === 0x2c || d === 0x7d || d === 0x5d) break;
-    j++;
-  }
-  return j > i ? j : -1;
+function sameBytes(bytes: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let k = 0; k < aEnd - aStart; k++) if (bytes[aStart + k] !== bytes[bStart + k]) return false;
+  return true;
 }
 
-/** End (exclusive, past the closing quote) of the string starting at `i`, or -1. */
-function skipString(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
-    const d = s.charCodeAt(j);
-    if (d === 0x5c /* \ */) j++;
-    else if (d === 0x22) return j + 1;
-  }
-  return -1;
+function toBuffer(chunk: Buffer | string): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 }

@@ -80,24 +80,35 @@ export class CohortDiff {
     return this.receivedBefore + this.receivedNow;
   }
 
-  /** Counts one member record of this snapshot (with or without a Braze id). */
-  countReceived(): void {
-    this.receivedNow++;
-    this.pendingReceived++;
+  /** Counts member records of this snapshot (with or without a Braze id). */
+  countReceived(records = 1): void {
+    this.receivedNow += records;
+    this.pendingReceived += records;
   }
 
   /** A member with Braze id `userId`: does Braze need an add? Members new to the snapshot go into the next progress chunk. */
   member(userId: string): 'add' | 'unchanged' {
-    const i = this.old ? this.old.indexOf(userId) : -1;
+    const bytes = Buffer.from(userId, 'utf8');
+    return this.memberBytes(bytes, 0, bytes.length) === undefined ? 'unchanged' : 'add';
+  }
+
+  /**
+   * member() for a Braze id given as its UTF-8 bytes `bytes[start, end)` (the CLI's member blocks): the id as a
+   * string when Braze needs an add, undefined when the member is unchanged. Unchanged members, most of a big
+   * cohort, never become strings.
+   */
+  memberBytes(bytes: Buffer, start: number, end: number): string | undefined {
+    const i = this.old ? this.old.indexOfBytes(bytes, start, end) : -1;
     if (i >= 0) {
-      if (this.seenOld!.get(i)) return 'unchanged';
+      if (this.seenOld!.get(i)) return undefined;
       this.seenOld!.set(i);
       this.pendingOld.push(i);
-      return this.renamed ? 'add' : 'unchanged';
+      return this.renamed ? bytes.toString('utf8', start, end) : undefined;
     }
-    if (!this.added.add(userId).added) return 'unchanged';
+    if (!this.added.addBytes(bytes, start, end).added) return undefined;
+    const userId = bytes.toString('utf8', start, end);
     this.pendingIds.push(userId);
-    return 'add';
+    return userId;
   }
 
   /**
@@ -196,8 +207,15 @@ export class CohortDiff {
         at = 0;
       }
       if (fromOld) {
-        at = useOld!.copyLine(a, out, at);
-        i++;
+        // Most of a big cohort is old members kept: take the whole run of them before the next added id at once.
+        let to = a + 1;
+        let room = out.length - at - length;
+        while (to < useOld!.size && this.seenOld!.get(to) && useOld!.lineLength(to) <= room && (b < 0 || useOld!.compareWith(to, this.added, b) < 0)) {
+          room -= useOld!.lineLength(to);
+          to++;
+        }
+        at = useOld!.copyLines(a, to, out, at);
+        i = to;
       } else {
         at = this.added.copyLine(b, out, at);
         k++;

@@ -53,11 +53,17 @@ export class IdSet {
     let lineStart = start;
     let prevStart = -1;
     let prevEnd = -1;
+    let h = FNV_OFFSET; // the hash of the line so far, computed in the same pass that finds its end
     for (let i = start; i < bytes.length; i++) {
-      if (bytes[i] !== NEWLINE) continue;
-      const hash = hashBytes(bytes, lineStart, i);
+      const c = bytes[i];
+      if (c !== NEWLINE) {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        continue;
+      }
+      const hash = h >>> 0;
+      h = FNV_OFFSET;
       if (set.find(bytes, lineStart, i, hash) === EMPTY) {
-        if (check && prevStart >= 0 && sorted && bytes.compare(bytes, prevStart, prevEnd, lineStart, i) <= 0) sorted = false;
+        if (check && prevStart >= 0 && sorted && compareBytes(bytes, prevStart, prevEnd, bytes, lineStart, i) >= 0) sorted = false;
         set.insert(lineStart, i, hash);
         prevStart = lineStart;
         prevEnd = i;
@@ -77,24 +83,34 @@ export class IdSet {
   /** Index of `id`, or -1. */
   indexOf(id: string): number {
     const length = this.encode(id);
-    const hash = hashBytes(this.scratch, 0, length);
-    const slot = this.find(this.scratch, 0, length, hash);
+    return this.indexOfBytes(this.scratch, 0, length);
+  }
+
+  /** Index of the id whose UTF-8 bytes are `bytes[start, end)`, or -1. */
+  indexOfBytes(bytes: Buffer, start: number, end: number): number {
+    const slot = this.find(bytes, start, end, hashBytes(bytes, start, end));
     return slot === EMPTY ? -1 : this.table[slot];
   }
 
   /** Adds `id`; returns its index and whether it was new. */
   add(id: string): { index: number; added: boolean } {
     const length = this.encode(id);
-    const hash = hashBytes(this.scratch, 0, length);
-    const slot = this.find(this.scratch, 0, length, hash);
+    return this.addBytes(this.scratch, 0, length);
+  }
+
+  /** Adds the id whose UTF-8 bytes are `bytes[start, end)`; returns its index and whether it was new. */
+  addBytes(bytes: Buffer, start: number, end: number): { index: number; added: boolean } {
+    const hash = hashBytes(bytes, start, end);
+    const slot = this.find(bytes, start, end, hash);
     if (slot !== EMPTY) return { index: this.table[slot], added: false };
+    const length = end - start;
     this.reserve(length + 1);
-    const start = this.used;
-    this.scratch.copy(this.arena, start, 0, length);
-    this.arena[start + length] = NEWLINE;
+    const at = this.used;
+    bytes.copy(this.arena, at, start, end);
+    this.arena[at + length] = NEWLINE;
     this.used += length + 1;
     const index = this.n;
-    this.insert(start, start + length, hash);
+    this.insert(at, at + length, hash);
     return { index, added: true };
   }
 
@@ -121,7 +137,22 @@ export class IdSet {
 
   /** Compares id a of this set with id b of `other` in byte order. */
   compareWith(a: number, other: IdSet, b: number): number {
-    return this.arena.compare(other.arena, other.starts[b], other.ends[b], this.starts[a], this.ends[a]);
+    return compareBytes(this.arena, this.starts[a], this.ends[a], other.arena, other.starts[b], other.ends[b]);
+  }
+
+  /**
+   * Copies the ids `from` … `to - 1` with their newlines into `out` at `at`; returns the new end. Ids loaded from
+   * a file lie one after the other in the arena, so a run of them is one copy.
+   */
+  copyLines(from: number, to: number, out: Buffer, at: number): number {
+    let end = at;
+    let runStart = from;
+    for (let k = from + 1; k <= to; k++) {
+      if (k < to && this.starts[k] === this.ends[k - 1] + 1) continue;
+      end += this.arena.copy(out, end, this.starts[runStart], this.ends[k - 1] + 1);
+      runStart = k;
+    }
+    return end;
   }
 
   /** Indexes in ascending byte order of their ids. */
@@ -144,7 +175,7 @@ export class IdSet {
       if (index === EMPTY) return EMPTY;
       if (this.hashes[index] !== hash) continue;
       const s = this.starts[index];
-      if (this.ends[index] - s === length && this.arena.compare(bytes, start, end, s, s + length) === 0) return slot;
+      if (this.ends[index] - s === length && compareBytes(this.arena, s, s + length, bytes, start, end) === 0) return slot;
     }
   }
 
@@ -198,11 +229,27 @@ function tableSizeFor(count: number): number {
   return size;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over bytes [start, end). */
 function hashBytes(bytes: Buffer, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], FNV_PRIME);
   return h >>> 0;
+}
+
+/**
+ * a[aStart, aEnd) against b[bStart, bEnd) in byte order (negative, 0, positive). A loop here rather than
+ * Buffer.compare: ids are short and differ early, and the native call costs more than the comparison.
+ */
+function compareBytes(a: Buffer, aStart: number, aEnd: number, b: Buffer, bStart: number, bEnd: number): number {
+  const length = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let k = 0; k < length; k++) {
+    const d = a[aStart + k] - b[bStart + k];
+    if (d !== 0) return d;
+  }
+  return aEnd - aStart - (bEnd - bStart);
 }
 
 /** One bit per index. */
