@@ -4,7 +4,7 @@
  *
  * Each row pipes the first records of a realistic transcript (see destination-bench) into
  * `bin/destination-mixpanel write`, sized so the run lasts about 25 s at the limit (N × 25 records), so the
- * sender reaches its steady state. The receiver runs in fast mode (the bucket still applies: it is checked on the
+ * sender reaches its steady state, and longer at a low N so that it holds at least 150 requests (60 s at 5 000). The receiver runs in fast mode (the bucket still applies: it is checked on the
  * event count before anything is stored) and appends every admitted body to a file, from which the distinct
  * `$insert_id`s are counted afterwards: nothing may be lost or sent twice.
  *
@@ -30,6 +30,12 @@ import { writeSampleEvents } from './support/sample-events';
 export const RATE_LIMIT_TARGETS = { shareOfLimit: 0.9, throttledShare: 0.05 };
 /** A row's length at the limit: long enough for the sender to settle, short enough for `npm run bench`. */
 export const RATE_ROW_SECONDS = 25;
+/**
+ * ... and at least this many requests at the limit, so that the share answered 429 is measured over enough of them:
+ * at 5 000 events/s a 25 s row holds only about 64 requests, where the one unavoidable burst at the start (every
+ * request in flight when the first 429 comes back) already weighs several per cent.
+ */
+export const RATE_ROW_MIN_REQUESTS = 150;
 /** Records in the cached transcript the rows take their prefix from (enough for the 90 s phase row). */
 export const RATE_TRANSCRIPT_RECORDS = 1_800_000;
 /** The receiver's per-request cap (it is also the bucket's minimum capacity). */
@@ -55,6 +61,11 @@ export function summarizeRequests(requests: RequestRecord[]): RequestSummary {
     imported: imports.reduce((n, r) => n + r.imported, 0),
     transferSeconds: (last - first) / 1000,
   };
+}
+
+/** A row's length at this limit: RATE_ROW_SECONDS, or longer where that holds fewer than RATE_ROW_MIN_REQUESTS requests. */
+export function rowSecondsAt(limit: number, seconds = RATE_ROW_SECONDS, minRequests = RATE_ROW_MIN_REQUESTS): number {
+  return Math.max(seconds, Math.ceil((minRequests * MAX_EVENTS_PER_REQUEST) / limit));
 }
 
 /** Events/s delivered at a limit, the bucket's initial fill (max(N, one request) events) counted as time. */
@@ -177,7 +188,7 @@ export function cachedRateTranscript(log?: (line: string) => void): Promise<stri
 }
 
 export interface DestinationAtLimitOptions {
-  /** Records to send; default N × RATE_ROW_SECONDS. */
+  /** Records to send; default N × rowSecondsAt(N). */
   records?: number;
   /** Change the limit on a schedule instead (the first phase's limit is the starting one). */
   phases?: Phase[];
@@ -191,7 +202,7 @@ export interface DestinationAtLimitResult { row: RateLimitRow; phases?: PhaseFig
 /** One row for our destination: the first records of the transcript piped in, against a receiver admitting `limit` events/s. */
 export async function benchDestinationAtLimit(limit: number, opts: DestinationAtLimitOptions = {}): Promise<DestinationAtLimitResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const records = opts.records ?? limit * RATE_ROW_SECONDS;
+  const records = opts.records ?? limit * rowSecondsAt(limit);
   const transcript = opts.transcript ?? await cachedRateTranscript(log);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rate-limit-bench-'));
   const store = path.join(dir, 'admitted.ndjson');
@@ -290,7 +301,7 @@ if (require.main === module) {
       for (const p of r.phases!) process.stdout.write(`phase ${p.limit} events/s from ${p.startSecond} s: ${Math.round(p.deliveredPerSecond)} events/s (${(p.shareOfLimit * 100).toFixed(0)} %), settled ${(p.settledShareOfLimit * 100).toFixed(0)} %, 429 ${(p.throttledShare * 100).toFixed(1)} %\n`);
     } else {
       const limit = Number(values.limit ?? 20_000);
-      const r = await benchDestinationAtLimit(limit, { records: limit * seconds, retryAfter: values['retry-after'] });
+      const r = await benchDestinationAtLimit(limit, { records: limit * rowSecondsAt(limit, seconds), retryAfter: values['retry-after'] });
       process.stdout.write(formatRow(r.row) + '\n');
       if (!meetsRateTargets(r.row)) process.exitCode = 1;
     }

@@ -4,8 +4,8 @@
  * changes every 30 s. Returns the rows and renders them as Markdown for BENCHMARKS.md.
  */
 import {
-  benchDestinationAtLimit, benchMixpanelImportAtLimit, cachedRateTranscript, meetsRateTargets, RATE_LIMIT_TARGETS, RATE_ROW_SECONDS,
-  type PhaseFigures, type RateLimitRow,
+  benchDestinationAtLimit, benchMixpanelImportAtLimit, cachedRateTranscript, meetsRateTargets, RATE_LIMIT_TARGETS, RATE_ROW_MIN_REQUESTS,
+  RATE_ROW_SECONDS, rowSecondsAt, type PhaseFigures, type RateLimitRow,
 } from './rate-limit-bench';
 
 export const RATE_LIMITS = [5_000, 20_000, 40_000];
@@ -14,6 +14,8 @@ export const LIMIT_PHASES = [{ limit: 20_000, seconds: 30 }, { limit: 5_000, sec
 export interface RateLimitTable {
   rows: RateLimitRow[];
   rowSeconds?: number;
+  /** Rows at a low N last longer, to hold at least this many requests. */
+  rowMinRequests?: number;
   /** The destination's unthrottled rate in this run (destination alone, realistic): above it no limit can be reached. */
   destinationRate?: number;
   phases?: PhaseFigures[];
@@ -26,10 +28,11 @@ export interface RateLimitTable {
  */
 export async function benchRateLimits(
   rates: { destination: number; mpiDefault: number; mpiTuned: number },
-  opts: { rowSeconds?: number; phaseSeconds?: number; log?: (line: string) => void } = {},
+  opts: { rowSeconds?: number; rowMinRequests?: number; phaseSeconds?: number; log?: (line: string) => void } = {},
 ): Promise<RateLimitTable> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const rowSeconds = opts.rowSeconds ?? RATE_ROW_SECONDS;
+  const rowMinRequests = opts.rowMinRequests ?? RATE_ROW_MIN_REQUESTS;
   const phases = LIMIT_PHASES.map((p) => ({ ...p, seconds: opts.phaseSeconds ?? p.seconds }));
   const transcript = await cachedRateTranscript(log);
   const rows: RateLimitRow[] = [];
@@ -37,13 +40,14 @@ export async function benchRateLimits(
   // rowSeconds even where the machine (not the limit) holds the sender back; the row then shows it below N.
   const sized = (limit: number, rate: number, seconds: number) => Math.round(Math.min(limit, rate) * seconds);
   for (const limit of RATE_LIMITS) {
-    const records = sized(limit, rates.destination, rowSeconds);
+    const seconds = rowSecondsAt(limit, rowSeconds, rowMinRequests);
+    const records = sized(limit, rates.destination, seconds);
     log(`rate limit ${limit} events/s: destination-mixpanel (${records} records) …`);
     rows.push((await benchDestinationAtLimit(limit, { transcript, records, log })).row);
-    const defaultEvents = sized(limit, rates.mpiDefault, rowSeconds);
+    const defaultEvents = sized(limit, rates.mpiDefault, seconds);
     log(`rate limit ${limit} events/s: mixpanel-import, default settings (${defaultEvents} events) …`);
     rows.push(await benchMixpanelImportAtLimit(limit, defaultEvents, 'mixpanel-import, default settings', {}, log));
-    const tunedEvents = sized(limit, rates.mpiTuned, rowSeconds);
+    const tunedEvents = sized(limit, rates.mpiTuned, seconds);
     log(`rate limit ${limit} events/s: mixpanel-import, tuned (${tunedEvents} events) …`);
     rows.push(await benchMixpanelImportAtLimit(limit, tunedEvents, 'mixpanel-import, tuned (highWater 16384)', { highWater: 16384 }, log));
   }
@@ -51,7 +55,7 @@ export async function benchRateLimits(
   // Enough records for ~90 % of every phase's budget, so the run lasts about as long as the phases.
   const records = Math.round(phases.reduce((n, p) => n + sized(p.limit, rates.destination, p.seconds), 0) * 0.9);
   const changing = await benchDestinationAtLimit(phases[0].limit, { transcript, phases, records, log });
-  return { rows, rowSeconds, destinationRate: rates.destination, phases: changing.phases, phaseRow: changing.row };
+  return { rows, rowSeconds, rowMinRequests, destinationRate: rates.destination, phases: changing.phases, phaseRow: changing.row };
 }
 
 const pct = (x: number, digits = 0) => `${(x * 100).toFixed(digits)} %`;
@@ -62,10 +66,11 @@ export function rateLimitSection(t: RateLimitTable): string {
     `## At Mixpanel's rate limit`,
     '',
     `The receiver admits N events/s (a token bucket holding one second of N; a request whose events do not fit is answered 429 and takes nothing). ` +
-      `Each row lasts about ${t.rowSeconds ?? RATE_ROW_SECONDS} s at the limit. Delivered events/s = events admitted ÷ (first request → last answer + the one second the bucket starts with). ` +
+      `Each row lasts about ${t.rowSeconds ?? RATE_ROW_SECONDS} s at the limit, longer at a low N so that it holds at least ${t.rowMinRequests ?? RATE_ROW_MIN_REQUESTS} requests of 2 000 events ` +
+      `(${rowSecondsAt(5_000, t.rowSeconds ?? RATE_ROW_SECONDS, t.rowMinRequests ?? RATE_ROW_MIN_REQUESTS)} s at 5 000 events/s; the burst of requests already in flight when the first 429 comes back would otherwise weigh several per cent of a short row). Delivered events/s = events admitted ÷ (first request → last answer + the one second the bucket starts with). ` +
       `Target for destination-mixpanel: ≥ ${pct(RATE_LIMIT_TARGETS.shareOfLimit)} of N delivered, ≤ ${pct(RATE_LIMIT_TARGETS.throttledShare)} of requests answered 429, nothing lost ` +
       `(the receiver's stored events, counted by distinct $insert_id, equal what the destination reported imported). ` +
-      `Each sender is given min(N, its own unthrottled rate measured above) × ${t.rowSeconds ?? RATE_ROW_SECONDS} events, so a row lasts about as long even when the sender cannot reach N` +
+      `Each sender is given min(N, its own unthrottled rate measured above) × the row's length in events, so a row lasts about as long even when the sender cannot reach N` +
       `${t.destinationRate ? ` (destination-mixpanel alone ran at ${num(t.destinationRate)} events/s in this run: a limit above that is out of its reach on this machine, whatever the sender does)` : ''}. ` +
       'destination-mixpanel reads the realistic transcript (about 5 % of its records are from anonymous users and skipped by rule, so imported < offered); mixpanel-import sends small sample events.',
     '',

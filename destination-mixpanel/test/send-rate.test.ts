@@ -1,7 +1,8 @@
 /**
  * The adaptive send rate against a simulated Mixpanel that admits N events/s (a token bucket answering 429 when
- * a batch does not fit), in virtual time: delivery ≥ 90 % of N with ≤ 5 % of requests answered 429, changes of
- * N followed both ways within 30 s, Retry-After honoured, and no limit at all while nothing is throttled.
+ * a batch does not fit), in virtual time: delivery ≥ 90 % of N with ≤ 5 % of requests answered 429, 429s bounded
+ * per request at a low N, changes of N followed both ways within 30 s, Retry-After honoured, and no limit at all
+ * while nothing is throttled.
  */
 import { AdaptiveSendRate } from '../src/delivery/send-rate';
 import { VirtualClock } from './support/virtual-time';
@@ -72,13 +73,30 @@ function startSenders(clock: VirtualClock, receiver: ThrottlingReceiver, rate: A
   return { stop: () => (running = false) };
 }
 
+/** The 429s of a log grouped into bursts (one probe or one change of N), with the requests sent since the last one. */
+function throttledBursts(log: Array<{ at: number; status: number }>): Array<{ at: number; requestsBefore: number }> {
+  const bursts: Array<{ at: number; requestsBefore: number }> = [];
+  let since = 0;
+  let lastAt = -Infinity;
+  for (const r of log) {
+    if (r.status !== 429) {
+      since++;
+      continue;
+    }
+    if (r.at - lastAt > 2_000) bursts.push({ at: r.at, requestsBefore: since });
+    lastAt = r.at;
+    since = 0;
+  }
+  return bursts.slice(1); // the first has no probe before it in this log
+}
+
 function seeded(seed: number): () => number {
   let x = seed;
   return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 }
 
 describe('adaptive send rate against a receiver that admits N events/s', () => {
-  it.each([5_000, 20_000, 40_000])('N = %i: delivers ≥ 90 %% of N with ≤ 5 %% of requests answered 429', async (n) => {
+  it.each([5_000, 10_000, 20_000, 40_000])('N = %i: delivers ≥ 90 %% of N with ≤ 5 %% of requests answered 429', async (n) => {
     const clock = new VirtualClock();
     const receiver = new ThrottlingReceiver(clock, n);
     const senders = startSenders(clock, receiver, new AdaptiveSendRate({ clock, random: seeded(n) }));
@@ -91,6 +109,24 @@ describe('adaptive send rate against a receiver that admits N events/s', () => {
     expect(whole.throttledShare).toBeLessThanOrEqual(0.05);
   });
 
+  it('bounds 429s per request, not per second: at a low N a probe waits for enough accepted requests', async () => {
+    // At 5 000 events/s in batches of 2 000 only 2.5 requests go out per second. Once the first, unpaced burst has
+    // been answered, each probe that finds the limit unchanged costs about one 429, and it comes only after
+    // PROBE_AFTER_REQUESTS (25) requests were accepted at the settled rate, however long that takes.
+    for (const n of [5_000, 40_000]) {
+      const clock = new VirtualClock();
+      const receiver = new ThrottlingReceiver(clock, n);
+      const senders = startSenders(clock, receiver, new AdaptiveSendRate({ clock, random: seeded(n) }));
+      await clock.runUntil(600_000);
+      senders.stop();
+      const afterStart = receiver.log.filter((r) => r.at >= 30_000);
+      const bursts = throttledBursts(afterStart);
+      expect(bursts.length).toBeGreaterThan(0); // it does keep probing
+      expect(bursts.every((b) => b.requestsBefore >= 25)).toBe(true);
+      expect(afterStart.filter((r) => r.status === 429).length).toBeLessThanOrEqual(afterStart.length / 25);
+    }
+  });
+
   it('follows N down and up again within 30 s', async () => {
     const clock = new VirtualClock();
     const receiver = new ThrottlingReceiver(clock, 20_000);
@@ -101,12 +137,30 @@ describe('adaptive send rate against a receiver that admits N events/s', () => {
     receiver.setRate(40_000);
     await clock.runUntil(240_000);
     senders.stop();
+    // Within 30 s: the second half of the first 30 s after each change is at the new N.
+    expect(receiver.between(75_000, 90_000).eventsPerSecond).toBeGreaterThanOrEqual(0.9 * 5_000);
+    expect(receiver.between(165_000, 180_000).eventsPerSecond).toBeGreaterThanOrEqual(0.9 * 40_000);
     const afterDrop = receiver.between(90_000, 150_000);
     expect(afterDrop.eventsPerSecond).toBeGreaterThanOrEqual(0.9 * 5_000);
     expect(afterDrop.throttledShare).toBeLessThanOrEqual(0.05);
     const afterRise = receiver.between(180_000, 240_000);
     expect(afterRise.eventsPerSecond).toBeGreaterThanOrEqual(0.9 * 40_000);
     expect(afterRise.throttledShare).toBeLessThanOrEqual(0.05);
+  });
+
+  it('follows a raised limit within 30 s even right after a 429 at the old one', async () => {
+    // The worst case for waiting on accepted requests: a probe has just found 5 000 events/s, and the limit rises.
+    const clock = new VirtualClock();
+    const receiver = new ThrottlingReceiver(clock, 5_000);
+    const senders = startSenders(clock, receiver, new AdaptiveSendRate({ clock, random: seeded(11) }));
+    await clock.runUntil(60_000);
+    const last429 = Math.max(...receiver.log.filter((r) => r.status === 429).map((r) => r.at));
+    await clock.runUntil(last429 + 1_000);
+    receiver.setRate(40_000);
+    const raisedAt = clock.now();
+    await clock.runUntil(raisedAt + 30_000);
+    senders.stop();
+    expect(receiver.between(raisedAt + 15_000, raisedAt + 30_000).eventsPerSecond).toBeGreaterThanOrEqual(0.9 * 40_000);
   });
 
   it('honours Retry-After: no request goes out before it has passed', async () => {
