@@ -4,7 +4,7 @@
  * member whether an add is needed, yields the removals once the snapshot is complete, and builds the new
  * snapshot file. Never more than one (user, op, value) per sync: a member seen twice is unchanged the second time.
  */
-import { BitSet, IdSet } from './id-set';
+import { BitSet, IdSet, Utf8Scratch } from './id-set';
 import type { StoredCohort } from './membership-store';
 
 export interface Removal {
@@ -33,6 +33,7 @@ export class CohortDiff {
   private pendingIds: string[] = [];
   private pendingOld: number[] = [];
   private pendingReceived = 0;
+  private readonly scratch = new Utf8Scratch();
 
   constructor(stored: StoredCohort, readonly cohortId: number, readonly snapshotId: string, readonly value: string, expectedMembers = 0) {
     if (stored.snapshotProblem) this.storeProblems.push(stored.snapshotProblem);
@@ -88,8 +89,8 @@ export class CohortDiff {
 
   /** A member with Braze id `userId`: does Braze need an add? Members new to the snapshot go into the next progress chunk. */
   member(userId: string): 'add' | 'unchanged' {
-    const bytes = Buffer.from(userId, 'utf8');
-    return this.memberBytes(bytes, 0, bytes.length) === undefined ? 'unchanged' : 'add';
+    const length = this.scratch.write(userId);
+    return this.memberBytes(this.scratch.bytes, 0, length) === undefined ? 'unchanged' : 'add';
   }
 
   /**

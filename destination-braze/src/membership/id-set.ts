@@ -19,7 +19,7 @@ export class IdSet {
   private table: Int32Array;
   private mask: number;
   private n = 0;
-  private scratch = Buffer.allocUnsafe(1024);
+  private readonly scratch = new Utf8Scratch();
 
   constructor(expected = 16) {
     this.arena = Buffer.allocUnsafe(Math.max(64, expected * 24));
@@ -82,8 +82,8 @@ export class IdSet {
 
   /** Index of `id`, or -1. */
   indexOf(id: string): number {
-    const length = this.encode(id);
-    return this.indexOfBytes(this.scratch, 0, length);
+    const length = this.scratch.write(id);
+    return this.indexOfBytes(this.scratch.bytes, 0, length);
   }
 
   /** Index of the id whose UTF-8 bytes are `bytes[start, end)`, or -1. */
@@ -94,8 +94,8 @@ export class IdSet {
 
   /** Adds `id`; returns its index and whether it was new. */
   add(id: string): { index: number; added: boolean } {
-    const length = this.encode(id);
-    return this.addBytes(this.scratch, 0, length);
+    const length = this.scratch.write(id);
+    return this.addBytes(this.scratch.bytes, 0, length);
   }
 
   /** Adds the id whose UTF-8 bytes are `bytes[start, end)`; returns its index and whether it was new. */
@@ -162,12 +162,6 @@ export class IdSet {
     return order.sort((a, b) => this.compareWith(a, this, b));
   }
 
-  private encode(id: string): number {
-    // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
-    if (id.length * 3 > this.scratch.length) this.scratch = Buffer.allocUnsafe(id.length * 3 + 64);
-    return this.scratch.write(id, 0, 'utf8');
-  }
-
   private find(bytes: Buffer, start: number, end: number, hash: number): number {
     const length = end - start;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
@@ -227,6 +221,18 @@ function tableSizeFor(count: number): number {
   let size = 16;
   while (size < count * 2) size *= 2;
   return size;
+}
+
+/** A reusable buffer holding one id's UTF-8 bytes at a time (no allocation per lookup). */
+export class Utf8Scratch {
+  bytes = Buffer.allocUnsafe(1024);
+
+  /** Writes `text` at the start of `bytes` (growing it when needed); returns its length in bytes. */
+  write(text: string): number {
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
+    if (text.length * 3 > this.bytes.length) this.bytes = Buffer.allocUnsafe(text.length * 3 + 64);
+    return this.bytes.write(text, 0, 'utf8');
+  }
 }
 
 const FNV_OFFSET = 0x811c9dc5;
