@@ -189,8 +189,15 @@ export class FakeGcs {
     const invalid = fail(401, 'authError', 'Invalid Credentials');
     const m = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(authorization ?? '');
     if (!m) throw invalid;
-    const header = JSON.parse(Buffer.from(m[1], 'base64url').toString());
-    const claims = JSON.parse(Buffer.from(m[2], 'base64url').toString());
+    const decoded = (part: string) => {
+      try {
+        return JSON.parse(Buffer.from(part, 'base64url').toString()) ?? {};
+      } catch {
+        throw invalid;
+      }
+    };
+    const header = decoded(m[1]);
+    const claims = decoded(m[2]);
     const key = this.keys.get(header.kid);
     if (header.alg !== 'RS256' || !key || claims.iss !== key.email) throw invalid;
     if (!crypto.verify('sha256', Buffer.from(`${m[1]}.${m[2]}`), key.publicKey, Buffer.from(m[3], 'base64url'))) throw invalid;
