@@ -1,12 +1,15 @@
 /**
  * The membership store in object stores, through the Currents source's client construction: S3 against a real
- * S3-compatible server (s3rver) and Azure Blob Storage against Azure's emulator (azurite), both on loopback.
+ * S3-compatible server (s3rver), GCS against the fake GCS JSON API (test-support/fake-gcs.ts; no GCS emulator
+ * runs here: it verifies each request's signed key, the account's role and the upload's hashes, and refuses
+ * calls it does not model), and Azure Blob Storage against Azure's emulator (azurite), all on loopback.
  * The store contract (put/get/list/delete, a missing key), `check`, and syncs whose removals depend on the store.
  */
 import crypto from 'crypto';
 import type { AddressInfo } from 'net';
 import type { LocalBraze } from '../../local-services/braze/server';
 import { startAzurite, type RunningAzurite } from '../../test-support/azurite';
+import { FakeGcs, keySecrets, serviceAccount } from '../../test-support/fake-gcs';
 import { parseAirbyteOutput } from '../../test-support/protocol-validator';
 import { runCli, writeTempJson } from '../../test-support/run-cli';
 import type { BlobStore } from '../src/store/blob-store';
@@ -22,6 +25,8 @@ const USERS = userIds('store-user-', 6);
 const ACCOUNT = 'brazestore';
 const ACCOUNT_KEY = crypto.randomBytes(64).toString('base64');
 const S3_SECRET = 'S3RVER';
+const GCS_WRITER = serviceAccount('cohorts@braze-test.iam.gserviceaccount.com'); // Storage Object User
+const GCS_READER = serviceAccount('viewer@braze-test.iam.gserviceaccount.com'); // Storage Object Viewer only
 
 async function expectStoreContract(store: BlobStore): Promise<void> {
   expect(await store.get('cohorts/1/missing')).toBeUndefined();
@@ -92,6 +97,40 @@ describe('membership store in object stores', () => {
       const missing = await check(configFor(braze, '', { membership_store: { ...s3, bucket: 'no-such-bucket' } }));
       expect(missing.status.status).toBe('FAILED');
       expect(missing.status.message).toMatch(/membership store is not usable: .*no-such-bucket.*membership_store\.bucket/);
+    });
+  });
+
+  describe('GCS (fake GCS JSON API)', () => {
+    const fake = new FakeGcs({ bucket: 'cohort-state', accounts: [{ account: GCS_WRITER, access: 'write' }, { account: GCS_READER, access: 'read' }] });
+    let gcs: MembershipStoreConfig;
+    const secrets = [...keySecrets(GCS_WRITER), ...keySecrets(GCS_READER)];
+    beforeAll(async () => {
+      gcs = { type: 'gcs', bucket: 'cohort-state', service_account_json: GCS_WRITER.json, api_endpoint: await fake.listen() };
+    });
+    afterAll(async () => {
+      await fake.close();
+    });
+
+    test('store contract, under a prefix', async () => {
+      await expectStoreContract(createBlobStore(gcs, 'connection-1/'));
+      expect([...fake.objects.keys()]).toEqual([]);
+    });
+
+    test('syncs keep their snapshots in the bucket; the key never shows', async () => {
+      await expectSyncsThroughStore(braze, gcs, secrets);
+      expect([...fake.objects.keys()].filter((k) => k.startsWith('braze-cohort-membership/cohorts/1/'))).not.toEqual([]);
+    });
+
+    test('check: SUCCEEDED with a writable bucket; FAILED naming membership_store for a missing bucket or a read-only key', async () => {
+      const ok = await check(configFor(braze, '', { membership_store: gcs }));
+      expect(ok.status.status).toBe('SUCCEEDED');
+      const missing = await check(configFor(braze, '', { membership_store: { ...gcs, bucket: 'no-such-bucket' } }));
+      expect(missing.status.status).toBe('FAILED');
+      expect(missing.status.message).toMatch(/membership store is not usable: .*no-such-bucket.*membership_store\.bucket/);
+      const readOnly = await check(configFor(braze, '', { membership_store: { ...gcs, service_account_json: GCS_READER.json } }));
+      expect(readOnly.status.status).toBe('FAILED');
+      expect(readOnly.status.message).toMatch(/membership store is not usable: Access denied to GCS bucket "cohort-state" \(while writing .*\): grant viewer@braze-test\.iam\.gserviceaccount\.com the "Storage Object User" role \(storage\.objects\.list, get, create and delete\) on the bucket\.$/);
+      for (const run of [ok, missing, readOnly]) assertNoLeak(run.result, secrets);
     });
   });
 

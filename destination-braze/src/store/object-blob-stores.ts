@@ -14,15 +14,21 @@ import { describeS3Error } from '../../../source-braze-currents/src/storage/s3-e
 import type { BlobStore } from './blob-store';
 
 const READ_WRITE_SCOPE = 'https://www.googleapis.com/auth/devstorage.read_write';
-const WRITE_ADVICE: Record<string, string> = {
-  s3: 'The membership store needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject.',
-  gcs: 'The membership store needs the "Storage Object User" role (objects list, get, create and delete) on the bucket.',
-  azure: 'The membership store needs Read, Write, List and Delete permissions on the container.',
+const GCS_ROLE = '"Storage Object User" role (storage.objects.list, get, create and delete)';
+/** What each store needs, added to every store error unless the message says it already (a GCS 403 names the role). */
+const WRITE_NEEDS: Record<string, string> = {
+  s3: 's3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject',
+  gcs: `the ${GCS_ROLE} on the bucket`,
+  azure: 'Read, Write, List and Delete permissions on the container',
 };
 
-/** The source's messages name its `storage` setting and read-only permissions; this connector's setting is `membership_store`. */
+/**
+ * The source's messages name its `storage` setting and read-only permissions; this connector's setting is
+ * `membership_store` (GCS permission names, storage.objects.*, stay as they are).
+ */
 function forMembershipStore(err: ConnectorError, type: string): ConnectorError {
-  const message = `${err.message.replace(/\bstorage\./g, 'membership_store.')} ${WRITE_ADVICE[type]}`;
+  const renamed = err.message.replace(/\bstorage\.(?!objects\.)/g, 'membership_store.');
+  const message = renamed.includes(WRITE_NEEDS[type]) ? renamed : `${renamed} The membership store needs ${WRITE_NEEDS[type]}.`;
   return new ConnectorError(message, err.failureType, err.internalMessage);
 }
 
@@ -99,7 +105,7 @@ export class GcsBlobStore implements BlobStore {
   }
 
   private call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    return described('gcs', (err) => describeGcsError(err, { bucket: this.config.bucket, action, principal: this.principal }), fn);
+    return described('gcs', (err) => describeGcsError(err, { bucket: this.config.bucket, action, principal: this.principal, role: GCS_ROLE }), fn);
   }
 
   async get(key: string): Promise<Buffer | undefined> {

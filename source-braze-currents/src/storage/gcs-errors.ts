@@ -16,7 +16,11 @@ export interface GcsErrorContext {
   action: string;
   /** The service account's e-mail (not a secret; tells the user which principal needs access). */
   principal: string;
+  /** The role the caller needs, for a 403; default the read-only role the source needs. */
+  role?: string;
 }
+
+const VIEWER_ROLE = '"Storage Object Viewer" role (storage.objects.list and storage.objects.get)';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -44,10 +48,11 @@ export function describeGcsError(err: unknown, ctx: GcsErrorContext): ConnectorE
     return configError(`Google rejected the service-account key for ${where} (deleted or disabled key, or a key of another project). Create a new JSON key and paste it into storage.service_account_json.`, internal);
   }
   if (status === 403) {
-    return configError(`Access denied to ${where}: grant ${ctx.principal} the "Storage Object Viewer" role (storage.objects.list and storage.objects.get) on the bucket.`, internal);
+    return configError(`Access denied to ${where}: grant ${ctx.principal} the ${ctx.role ?? VIEWER_ROLE} on the bucket.`, internal);
   }
   if (status === 404) {
-    return ctx.action.startsWith('listing')
+    // A listing or an upload has no object to miss: its 404 is the bucket's.
+    return /^(listing|writing)\b/.test(ctx.action)
       ? configError(`Bucket "${ctx.bucket}" does not exist (or is not visible to ${ctx.principal}). Fix storage.bucket.`, internal)
       : configError(`Not found: ${where}; the object was removed while the sync ran. Retry the sync.`, internal);
   }
