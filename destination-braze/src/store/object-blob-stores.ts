@@ -121,6 +121,8 @@ export class GcsBlobStore implements BlobStore {
   }
 
   async put(key: string, bytes: Buffer | Buffer[]): Promise<void> {
+    // One multipart request: store files are small enough, and with a custom api_endpoint the client (7.x) sends
+    // resumable uploads without their Authorization header.
     await this.call(`writing "${join(this.prefix, key)}"`, () => this.bucket.file(join(this.prefix, key)).save(whole(bytes), { resumable: false }));
   }
 
