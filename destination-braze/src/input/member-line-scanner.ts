@@ -11,15 +11,17 @@
  * character or malformed value.
  */
 
+/** A JSON string value's bytes between its quotes: JSON text, which holds escapes when `escaped`. */
+export interface TextRange {
+  start: number;
+  end: number;
+  escaped: boolean;
+}
+
 export interface ScannedMember {
   cohortId: number;
-  /** Byte ranges of the string values, without their quotes (JSON text: may hold escapes, see `nameEscaped`). */
-  nameStart: number;
-  nameEnd: number;
-  nameEscaped: boolean;
-  snapshotStart: number;
-  snapshotEnd: number;
-  snapshotEscaped: boolean;
+  name: TextRange;
+  snapshot: TextRange;
   /** The Braze id, printable ASCII without escapes: its bytes are its UTF-8 text. */
   userStart: number;
   userEnd: number;
@@ -59,7 +61,8 @@ export function scanMemberLine(bytes: Buffer, start: number, end: number, out: S
     if (keyEnd < 0 || escaped || bytes[keyEnd + 1] !== COLON) return false;
     const at = keyEnd + 2;
     let valueEnd: number;
-    switch (fieldOf(bytes, i + 1, keyEnd)) {
+    const field = fieldOf(bytes, i + 1, keyEnd);
+    switch (field) {
       case HAS_COHORT_ID:
         valueEnd = integerEnd(bytes, at, end);
         if (valueEnd < 0) return false;
@@ -67,20 +70,11 @@ export function scanMemberLine(bytes: Buffer, start: number, end: number, out: S
         found |= HAS_COHORT_ID;
         break;
       case HAS_NAME:
-        if (bytes[at] !== QUOTE || (valueEnd = stringEnd(bytes, at, end)) < 0) return false;
-        out.nameStart = at + 1;
-        out.nameEnd = valueEnd;
-        out.nameEscaped = escaped;
-        valueEnd++;
-        found |= HAS_NAME;
-        break;
       case HAS_SNAPSHOT:
-        if (bytes[at] !== QUOTE || (valueEnd = stringEnd(bytes, at, end)) < 0 || valueEnd === at + 1) return false;
-        out.snapshotStart = at + 1;
-        out.snapshotEnd = valueEnd;
-        out.snapshotEscaped = escaped;
-        valueEnd++;
-        found |= HAS_SNAPSHOT;
+        // An empty snapshot_id is refused by the full parse's rules; an empty cohort_name is a name.
+        valueEnd = field === HAS_NAME ? textAt(bytes, at, end, out.name, true) : textAt(bytes, at, end, out.snapshot, false);
+        if (valueEnd < 0) return false;
+        found |= field;
         break;
       case HAS_USER:
         if (bytes[at] !== QUOTE || (valueEnd = plainIdEnd(bytes, at, end)) < 0) return false;
@@ -103,6 +97,17 @@ export function scanMemberLine(bytes: Buffer, start: number, end: number, out: S
     break;
   }
   return found === HAS_ALL && tailAt(bytes, i, end);
+}
+
+/** Reads the JSON string starting at `at` into `range`; returns the end past its closing quote, or -1. */
+function textAt(bytes: Buffer, at: number, end: number, range: TextRange, allowEmpty: boolean): number {
+  if (bytes[at] !== QUOTE) return -1;
+  const close = stringEnd(bytes, at, end);
+  if (close < 0 || (!allowEmpty && close === at + 1)) return -1;
+  range.start = at + 1;
+  range.end = close;
+  range.escaped = escaped;
+  return close + 1;
 }
 
 /** Which wanted field the key `bytes[start, end)` is (0: none). */

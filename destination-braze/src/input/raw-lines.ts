@@ -9,7 +9,7 @@
 import type { Logger } from '../../../connector-kit/logger';
 import { lineProblemText, parseMessageLine, toDestinationMessage, type RawMessageInput } from '../../../connector-kit/input';
 import type { AirbyteMessage } from '../../../connector-kit/protocol';
-import { scanMemberLine, type ScannedMember } from './member-line-scanner';
+import { scanMemberLine, type ScannedMember, type TextRange } from './member-line-scanner';
 
 /** Member records of one cohort snapshot, in input order, each with a Braze id (printable ASCII). */
 export interface MemberBlock {
@@ -64,10 +64,8 @@ class LineReader {
   private items: CohortInput[] = [];
   private block: MemberBlock | undefined;
   /** Where the open block's cohort name and snapshot id are, to tell whether the next member continues it. */
-  private blockKey = { nameStart: 0, nameEnd: 0, snapshotStart: 0, snapshotEnd: 0 };
-  private readonly scanned: ScannedMember = {
-    cohortId: 0, nameStart: 0, nameEnd: 0, nameEscaped: false, snapshotStart: 0, snapshotEnd: 0, snapshotEscaped: false, userStart: 0, userEnd: 0,
-  };
+  private blockKey = { name: emptyRange(), snapshot: emptyRange() };
+  private readonly scanned: ScannedMember = { cohortId: 0, name: emptyRange(), snapshot: emptyRange(), userStart: 0, userEnd: 0 };
   private lineNumber = 0;
   private readonly fast: boolean;
 
@@ -100,16 +98,16 @@ class LineReader {
     const block = this.block;
     if (!block || block.bytes !== bytes || block.cohortId !== m.cohortId) return false;
     const key = this.blockKey;
-    return sameBytes(bytes, key.nameStart, key.nameEnd, m.nameStart, m.nameEnd) && sameBytes(bytes, key.snapshotStart, key.snapshotEnd, m.snapshotStart, m.snapshotEnd);
+    return sameBytes(bytes, key.name, m.name) && sameBytes(bytes, key.snapshot, m.snapshot);
   }
 
   /** Starts a block with this member; false (the line then goes to the full parse) when an escape is invalid. */
   private openBlock(bytes: Buffer, m: ScannedMember): boolean {
-    const cohortName = jsonString(bytes, m.nameStart, m.nameEnd, m.nameEscaped);
-    const snapshotId = jsonString(bytes, m.snapshotStart, m.snapshotEnd, m.snapshotEscaped);
+    const cohortName = jsonString(bytes, m.name);
+    const snapshotId = jsonString(bytes, m.snapshot);
     if (cohortName === undefined || snapshotId === undefined) return false;
     this.block = { type: 'MEMBERS', cohortId: m.cohortId, cohortName, snapshotId, bytes, starts: [], ends: [] };
-    this.blockKey = { nameStart: m.nameStart, nameEnd: m.nameEnd, snapshotStart: m.snapshotStart, snapshotEnd: m.snapshotEnd };
+    this.blockKey = { name: { ...m.name }, snapshot: { ...m.snapshot } };
     this.items.push(this.block);
     return true;
   }
@@ -125,19 +123,21 @@ class LineReader {
   }
 }
 
-/** The text of a JSON string value whose content (between the quotes) is `bytes[start, end)`; undefined when its escapes are invalid. */
-function jsonString(bytes: Buffer, start: number, end: number, escaped: boolean): string | undefined {
-  if (!escaped) return bytes.toString('utf8', start, end);
+const emptyRange = (): TextRange => ({ start: 0, end: 0, escaped: false });
+
+/** The text of a JSON string value; undefined when its escapes are invalid. */
+function jsonString(bytes: Buffer, range: TextRange): string | undefined {
+  if (!range.escaped) return bytes.toString('utf8', range.start, range.end);
   try {
-    return JSON.parse(bytes.toString('utf8', start - 1, end + 1)) as string;
+    return JSON.parse(bytes.toString('utf8', range.start - 1, range.end + 1)) as string;
   } catch {
     return undefined;
   }
 }
 
-function sameBytes(bytes: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let k = 0; k < aEnd - aStart; k++) if (bytes[aStart + k] !== bytes[bStart + k]) return false;
+function sameBytes(bytes: Buffer, a: TextRange, b: TextRange): boolean {
+  if (a.end - a.start !== b.end - b.start) return false;
+  for (let k = 0; k < a.end - a.start; k++) if (bytes[a.start + k] !== bytes[b.start + k]) return false;
   return true;
 }
 
