@@ -187,16 +187,18 @@ export class CohortWritePipeline {
   private onMember(record: Extract<CohortRecord, { kind: 'member' }>): Promise<void> | void {
     const row = this.ledger.row(record.cohortId);
     row.members++;
-    if (this.finished.get(record.cohortId) === record.snapshotId) {
-      // A page re-sent after a resume, of a snapshot already complete: nothing to write.
-      return this.unchangedOrSkipped(record, row);
-    }
-    const diff = this.diffs.get(record.cohortId);
-    if (diff && diff.snapshotId === record.snapshotId) return this.decide(diff, record, row);
-    return this.openDiff(record.cohortId, record.snapshotId, record.cohortName).then((opened) => {
-      if (opened) this.decide(opened, record, row);
-      else this.unchangedOrSkipped(record, row);
-    });
+    return this.withDiff(record.cohortId, record.snapshotId, record.cohortName, (diff) => this.decide(diff, record, row), () => this.unchangedOrSkipped(record, row));
+  }
+
+  /**
+   * Runs `decide` with the cohort's diff for this snapshot, opened from the store the first time; runs `settled`
+   * instead when the snapshot is already complete (pages re-sent after a resume: nothing to write).
+   */
+  private withDiff(cohortId: number, snapshotId: string, cohortName: string, decide: (diff: CohortDiff) => void, settled: () => void): Promise<void> | void {
+    if (this.finished.get(cohortId) === snapshotId) return settled();
+    const diff = this.diffs.get(cohortId);
+    if (diff && diff.snapshotId === snapshotId) return decide(diff);
+    return this.openDiff(cohortId, snapshotId, cohortName).then((opened) => (opened ? decide(opened) : settled()));
   }
 
   /** Member records read by the CLI's byte scanner: all of one snapshot, all with a Braze id. */
@@ -205,15 +207,8 @@ export class CohortWritePipeline {
     this.intervals.get(this.interval)!.received += count;
     const row = this.ledger.row(block.cohortId);
     row.members += count;
-    if (this.finished.get(block.cohortId) === block.snapshotId) {
-      row.unchanged += count; // pages re-sent after a resume, of a snapshot already complete
-      return;
-    }
-    const diff = this.diffs.get(block.cohortId);
-    if (diff && diff.snapshotId === block.snapshotId) return this.decideBlock(diff, block, row);
-    return this.openDiff(block.cohortId, block.snapshotId, block.cohortName).then((opened) => {
-      if (opened) this.decideBlock(opened, block, row);
-      else row.unchanged += count;
+    return this.withDiff(block.cohortId, block.snapshotId, block.cohortName, (diff) => this.decideBlock(diff, block, row), () => {
+      row.unchanged += count;
     });
   }
 
