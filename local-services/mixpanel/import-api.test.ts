@@ -467,6 +467,19 @@ describe('mixpanel receiver', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('in fast mode stores each NDJSON body byte for byte, one event per line, whatever the body ends with', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-recv-'));
+    const file = path.join(dir, 'events.ndjson');
+    const lines = [ev({ city: 'Zürich 東京 🚀' }), ev(), ev({ note: 'a\\"b' })].map((e) => JSON.stringify(e));
+    await withReceiver({ fast: true, storeFile: file }, async (f) => {
+      await post(f, lines[0], { format: 'ndjson', gzip: true }); // no newline at the end (as destination-mixpanel sends)
+      await post(f, `${lines[1]}\r\n \n`, { format: 'ndjson' });
+      await post(f, `${lines[2]}\n`, { format: 'ndjson', gzip: true });
+    });
+    expect(fs.readFileSync(file, 'utf8')).toBe(lines.join('\n') + '\n');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   describe('fast mode', () => {
     it('counts NDJSON and JSON-array events without keeping them, and still checks auth and limits', async () => {
       await withReceiver({ fast: true }, async (f) => {

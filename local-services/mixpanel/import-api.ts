@@ -289,6 +289,15 @@ function ndjsonLines(body: Buffer): Array<[number, number]> {
   return lines;
 }
 
+/** NDJSON bytes without trailing newlines or blanks (a view, not a copy). */
+function withoutTrailingSpace(body: Buffer): Buffer {
+  let end = body.length;
+  while (end > 0 && (body[end - 1] === 10 || body[end - 1] === 13 || body[end - 1] === 32 || body[end - 1] === 9)) end--;
+  return body.subarray(0, end);
+}
+
+const NEWLINE = Buffer.from('\n');
+
 function isBlank(buf: Buffer, start: number, stop: number): boolean {
   for (let i = start; i < stop; i++) {
     const c = buf[i];
@@ -659,7 +668,12 @@ class Receiver implements MixpanelReceiver {
     const failed = partial ? (partial.indexes === 'all' ? count : partial.indexes.filter((i) => i >= 0 && i < count).length) : 0;
     const imported = count - failed;
     if (this.store && failed === 0) {
-      this.store.write(format === 'ndjson' ? (body.toString('utf8').trimEnd() + '\n') : events!.map((e) => JSON.stringify(e) + '\n').join(''));
+      // The body's own bytes: decoding and encoding again cost the benchmark's receiver a third of a core at 40 000 events/s.
+      if (format === 'ndjson') {
+        this.store.write(withoutTrailingSpace(body));
+        this.store.write(NEWLINE);
+      }
+      else this.store.write(events!.map((e) => JSON.stringify(e) + '\n').join(''));
     }
     this.counters.eventsReceived += count;
     this.counters.eventsImported += imported;
