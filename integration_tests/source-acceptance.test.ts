@@ -38,7 +38,10 @@ function eachTest(tests: AcceptanceTest[], name: (t: AcceptanceTest) => string, 
 const withoutIgnored = (records: Array<Record<string, any>>, ignored: AcceptanceTest['ignored_fields'] = {}) =>
   records.map((r) => ({ ...r, data: Object.fromEntries(Object.entries(r.data).filter(([k]) => !(ignored[r.stream] ?? []).some((f) => f.name === k))) }));
 
-describe.each(SOURCES.filter((s) => s.ready))('source acceptance: $connector (acceptance-test-config.yml)', ({ connector: CONNECTOR, workspace, failedCheck }) => {
+const READY = SOURCES.filter((s) => s.ready);
+// describe.each refuses an empty table: with nothing to check, the file holds one skipped test instead.
+if (READY.length === 0) test.skip('source acceptance: no source can be checked without ../shared/reference', () => undefined);
+else describe.each(READY)('source acceptance: $connector (acceptance-test-config.yml)', ({ connector: CONNECTOR, workspace, failedCheck }) => {
   const { config: acceptance, resolve } = loadAcceptanceConfig(CONNECTOR);
   let ws: SourceWorkspace;
   beforeAll(async () => {
