@@ -15,7 +15,8 @@ import { MixpanelDestination, type RejectedRecord, type RawInputTuning } from '.
 import { ndjsonBody } from '../src/delivery/compress';
 import { lineBlocks } from '../src/parallel/line-blocks';
 import { encodeInOrder } from '../src/parallel/encode-in-order';
-import { WORKER_BLOCK_MAX_BYTES } from '../src/parallel/encoder-pool';
+import os from 'os';
+import { defaultWorkerCount, WORKER_BLOCK_MAX_BYTES, WORKERS_ENV } from '../src/parallel/encoder-pool';
 import type { BlockEncoder } from '../src/parallel/encoder-pool';
 import type { EncodedBlock } from '../src/parallel/block-encoder';
 
@@ -219,6 +220,22 @@ describe('oversized lines with worker threads', () => {
     expect(acc.rejectedByReason.event_too_large.count).toBe(1);
     expect(result.states).toHaveLength(1);
     expect(result.stored).toHaveLength(2);
+  });
+});
+
+describe('encoder threads', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+    delete process.env[WORKERS_ENV];
+  });
+
+  test('one below 4 cores (the other core does gzip and HTTP), two from 4 up, none on one core; the variable overrides', () => {
+    const cores = jest.spyOn(os, 'availableParallelism');
+    expect([1, 2, 3, 4, 16].map((n) => (cores.mockReturnValue(n), defaultWorkerCount()))).toEqual([0, 1, 1, 2, 2]);
+    process.env[WORKERS_ENV] = '0';
+    expect(defaultWorkerCount()).toBe(0);
+    process.env[WORKERS_ENV] = '3';
+    expect(defaultWorkerCount()).toBe(3);
   });
 });
 
